@@ -84,7 +84,7 @@ var rules = []rule{
 		reason: "production code never depends on test code",
 	},
 	{
-		from:   []string{""},
+		from: []string{""}, direct: true,
 		deny:   []string{"flag"},
 		except: []string{"internal/cli", "internal/config", "cmd/portico"},
 		reason: "only cli and config parse flags",

@@ -118,6 +118,23 @@ func loadConfig(env Env, name string, args []string, serveOnly bool) (cfg config
 	return cfg, exitOK, true
 }
 
+// oneLine flattens a multi-line error (drivers list every address they
+// tried) so each problem stays on one line.
+func oneLine(err error) string {
+	var b strings.Builder
+	for i, part := range strings.FieldsFunc(err.Error(), func(r rune) bool { return r == '\n' }) {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
 func newLogger(w io.Writer, cfg config.Config) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))

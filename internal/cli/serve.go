@@ -20,7 +20,7 @@ func runServe(ctx context.Context, env Env, args []string) int {
 	// database never leaves a half-started server.
 	st, err := openStore(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "portico serve: %v\n", err)
+		fmt.Fprintf(env.Stderr, "portico serve: %s\n", oneLine(err))
 		return exitFail
 	}
 	defer func() {
@@ -42,7 +42,7 @@ func runServe(ctx context.Context, env Env, args []string) int {
 	srv, err := server.New(ctx, server.Options{Config: cfg, Store: st, Logger: log, Version: versionString(env.Version)})
 	if err != nil {
 		ln.Close()
-		fmt.Fprintf(env.Stderr, "portico serve: %v\n", err)
+		fmt.Fprintf(env.Stderr, "portico serve: %s\n", oneLine(err))
 		return exitFail
 	}
 	log.Info("portico starting", "version", versionString(env.Version), "public_url", cfg.PublicURL,

@@ -33,7 +33,7 @@ func openStore(ctx context.Context, cfg config.Config) (backend, error) {
 	if strings.HasPrefix(cfg.DB, "postgres://") || strings.HasPrefix(cfg.DB, "postgresql://") {
 		s, err := postgres.Open(ctx, cfg.DB)
 		if err != nil {
-			return nil, fmt.Errorf("open database %s: %w", cfg.Redacted().DB, err)
+			return nil, fmt.Errorf("open database: %w", err)
 		}
 		return s, nil
 	}
@@ -47,13 +47,13 @@ func runMigrate(ctx context.Context, env Env, args []string) int {
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "portico migrate: %v\n", err)
+		fmt.Fprintf(env.Stderr, "portico migrate: %s\n", oneLine(err))
 		return exitFail
 	}
 	defer st.Close()
 	v, err := st.MigrationVersion(ctx)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "portico migrate: %v\n", err)
+		fmt.Fprintf(env.Stderr, "portico migrate: %s\n", oneLine(err))
 		return exitFail
 	}
 	fmt.Fprintf(env.Stdout, "database %s is at schema version %d\n", cfg.Redacted().DB, v)

@@ -1,0 +1,302 @@
+package cli_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the portico binary built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "portico-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "portico")
+	build := exec.Command("go", "build", "-o", binary, "github.com/portico-mcp/portico/cmd/portico")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building portico:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a running `portico serve`.
+type proc struct {
+	cmd  *exec.Cmd
+	URL  string // http://127.0.0.1:PORT
+	mu   sync.Mutex
+	logs strings.Builder
+	done chan error
+}
+
+func (p *proc) Logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.String()
+}
+
+var listenRE = regexp.MustCompile(`msg=serving listen=([0-9.:]+)`)
+
+// startServe starts `portico serve` on a random loopback port with args and
+// waits until /readyz answers 200.
+func startServe(t *testing.T, args ...string) *proc {
+	t.Helper()
+	full := append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "debug"}, args...)
+	cmd := exec.Command(binary, full...)
+	cmd.Env = cleanEnv()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		sent := false
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.logs.WriteString(line + "\n")
+			p.mu.Unlock()
+			if m := listenRE.FindStringSubmatch(line); m != nil && !sent {
+				addr <- m[1]
+				sent = true
+			}
+		}
+		p.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("portico logs:\n%s", p.Logs())
+		}
+	})
+	select {
+	case a := <-addr:
+		p.URL = "http://" + a
+	case err := <-p.done:
+		t.Fatalf("portico exited before serving: %v\n%s", err, p.Logs())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("portico did not start in 30s\n%s", p.Logs())
+	}
+	waitReady(t, p.URL)
+	t.Logf("portico ready in %v", time.Since(start).Round(time.Millisecond))
+	return p
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s/readyz never answered 200", base)
+}
+
+// stop sends sig and returns the exit code.
+func (p *proc) stop(t *testing.T, sig os.Signal) int {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("portico did not exit within 30s of %v", sig)
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// cleanEnv is the environment without PORTICO_* variables of the test run.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PORTICO_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = cleanEnv()
+	cmd.Stdin = strings.NewReader(stdin)
+	var o, e strings.Builder
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatalf("running portico %v: %v", args, err)
+		}
+	}
+	return o.String(), e.String(), cmd.ProcessState.ExitCode()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeStartsAndStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, "--data-dir", dir)
+	if _, err := os.Stat(filepath.Join(dir, "portico.db")); err != nil {
+		t.Errorf("SQLite file not created: %v", err)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, body := get(t, p.URL+path); code != 200 || !strings.Contains(body, `"ok"`) {
+			t.Errorf("GET %s = %d %s", path, code, body)
+		}
+	}
+	code, body := get(t, p.URL+"/metrics")
+	if code != 200 || !strings.Contains(body, "portico_http_requests_total") || !strings.Contains(body, `route="GET /readyz"`) {
+		t.Errorf("GET /metrics = %d, missing request metrics:\n%.500s", code, body)
+	}
+	if got := p.stop(t, syscall.SIGINT); got != 0 {
+		t.Errorf("exit code after SIGINT: got %d, want 0", got)
+	}
+	logs := p.Logs()
+	if !strings.Contains(logs, "msg=stopped") {
+		t.Errorf("no clean shutdown in logs:\n%s", logs)
+	}
+}
+
+func TestServeSIGTERMWaitsForInFlightStreams(t *testing.T) {
+	p := startServe(t, "--data-dir", t.TempDir(), "--shutdown-timeout", "10s")
+	// A keep-alive connection that is idle must not hold shutdown.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(conn)
+	if line, _ := br.ReadString('\n'); !strings.Contains(line, "200") {
+		t.Fatalf("status line %q", line)
+	}
+	start := time.Now()
+	if got := p.stop(t, syscall.SIGTERM); got != 0 {
+		t.Errorf("exit code after SIGTERM: got %d, want 0", got)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("shutdown took %v with only an idle connection open", d)
+	}
+}
+
+func TestBadConfigurationExitsWithOneLinePerProblem(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		lines []string // substrings, one per expected line
+	}{
+		{"unknown flag", []string{"--frobnicate"}, []string{"unknown flag -frobnicate"}},
+		{"bad dsn", []string{"--data-dir", dir, "--db", "mysql://x"}, []string{"--db: unknown database"}},
+		{"unreachable database", []string{"--data-dir", dir, "--db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, []string{"open database"}},
+		{"http public url on public listener", []string{"--data-dir", dir, "--listen", "0.0.0.0:0", "--public-url", "http://example.com"}, []string{"--public-url"}},
+		{"unwritable data dir", []string{"--data-dir", filepath.Join(file, "sub")}, []string{"--data-dir: cannot write"}},
+		{"several problems", []string{"--data-dir", dir, "--log-level", "loud", "--listen", "0.0.0.0:0"}, []string{"--public-url", "--log-level"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := run(t, "", append([]string{"serve"}, tt.args...)...)
+			if code == 0 {
+				t.Fatalf("exit code 0, want non-zero; stderr:\n%s", stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) != len(tt.lines) {
+				t.Errorf("got %d lines, want %d:\n%s", len(lines), len(tt.lines), stderr)
+			}
+			for i, want := range tt.lines {
+				if i < len(lines) && !strings.Contains(lines[i], want) {
+					t.Errorf("line %d %q lacks %q", i, lines[i], want)
+				}
+			}
+			for _, bad := range []string{"goroutine ", "panic", "msg=serving"} {
+				if strings.Contains(stderr, bad) {
+					t.Errorf("stderr contains %q:\n%s", bad, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestPortTakenFailsClearly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, stderr, code := run(t, "", "serve", "--data-dir", t.TempDir(), "--listen", ln.Addr().String())
+	if code == 0 || !strings.Contains(stderr, "cannot listen on") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("code %d stderr:\n%s", code, stderr)
+	}
+}
+
+func TestMigrateAndVersion(t *testing.T) {
+	dir := t.TempDir()
+	out, stderr, code := run(t, "", "migrate", "--data-dir", dir)
+	if code != 0 || !regexp.MustCompile(`schema version [1-9]`).MatchString(out) {
+		t.Fatalf("migrate: code %d out %q err %q", code, out, stderr)
+	}
+	again, _, code := run(t, "", "migrate", "--data-dir", dir)
+	if code != 0 || again != out {
+		t.Errorf("second migrate: code %d %q, want %q", code, again, out)
+	}
+	out, _, code = run(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "portico ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	_, stderr, code = run(t, "", "frobnicate")
+	if code != 2 || !strings.Contains(stderr, "unknown command") {
+		t.Errorf("unknown command: %d %q", code, stderr)
+	}
+}
