@@ -41,6 +41,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the server", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
+		{"user", "manage accounts: user add, user list", runUser},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -98,9 +99,14 @@ func runVersion(_ context.Context, env Env, _ []string) int {
 // loadConfig parses and validates flags for a subcommand, printing one line
 // per problem. ok is false when the caller should exit with code.
 func loadConfig(env Env, name string, args []string, serveOnly bool) (cfg config.Config, code int, ok bool) {
-	cfg, err := config.Load("portico "+name, args, env.Getenv, serveOnly)
+	return loadConfigWith(env, name, args, serveOnly, nil)
+}
+
+// loadConfigWith is loadConfig with extra subcommand flags.
+func loadConfigWith(env Env, name string, args []string, serveOnly bool, extra func(*flag.FlagSet)) (cfg config.Config, code int, ok bool) {
+	cfg, err := config.LoadWith("portico "+name, args, env.Getenv, serveOnly, extra)
 	if errors.Is(err, flag.ErrHelp) {
-		config.Usage(env.Stdout, "portico "+name, serveOnly)
+		config.Usage(env.Stdout, "portico "+name, serveOnly, extra)
 		return cfg, exitOK, false
 	}
 	if err != nil {

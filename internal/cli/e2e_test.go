@@ -3,10 +3,13 @@ package cli_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +19,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/portico-mcp/portico/internal/store/sqlite"
 )
 
 // binary is the portico binary built once for the end-to-end tests.
@@ -41,11 +48,12 @@ func TestMain(m *testing.M) {
 
 // proc is a running `portico serve`.
 type proc struct {
-	cmd  *exec.Cmd
-	URL  string // http://127.0.0.1:PORT
-	mu   sync.Mutex
-	logs strings.Builder
-	done chan error
+	cmd    *exec.Cmd
+	URL    string // where it listens: http://127.0.0.1:PORT
+	Public string // its public URL
+	mu     sync.Mutex
+	logs   strings.Builder
+	done   chan error
 }
 
 func (p *proc) Logs() string {
@@ -54,7 +62,7 @@ func (p *proc) Logs() string {
 	return p.logs.String()
 }
 
-var listenRE = regexp.MustCompile(`msg=serving listen=([0-9.:]+)`)
+var listenRE = regexp.MustCompile(`msg=serving listen=([0-9.:]+) public_url=(\S+)`)
 
 // startServe starts `portico serve` on a random loopback port with args and
 // waits until /readyz answers 200.
@@ -68,7 +76,7 @@ func startServe(t *testing.T, args ...string) *proc {
 		t.Fatal(err)
 	}
 	p := &proc{cmd: cmd, done: make(chan error, 1)}
-	addr := make(chan string, 1)
+	addr := make(chan [2]string, 1)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -83,7 +91,7 @@ func startServe(t *testing.T, args ...string) *proc {
 			p.logs.WriteString(line + "\n")
 			p.mu.Unlock()
 			if m := listenRE.FindStringSubmatch(line); m != nil && !sent {
-				addr <- m[1]
+				addr <- [2]string{m[1], m[2]}
 				sent = true
 			}
 		}
@@ -100,7 +108,7 @@ func startServe(t *testing.T, args ...string) *proc {
 	})
 	select {
 	case a := <-addr:
-		p.URL = "http://" + a
+		p.URL, p.Public = "http://"+a[0], a[1]
 	case err := <-p.done:
 		t.Fatalf("portico exited before serving: %v\n%s", err, p.Logs())
 	case <-time.After(30 * time.Second):
@@ -298,5 +306,178 @@ func TestMigrateAndVersion(t *testing.T) {
 	_, stderr, code = run(t, "", "frobnicate")
 	if code != 2 || !strings.Contains(stderr, "unknown command") {
 		t.Errorf("unknown command: %d %q", code, stderr)
+	}
+}
+
+func TestUserAddAndFullFlowOnSQLite(t *testing.T) {
+	dir := t.TempDir()
+	// The CLI works while the server runs (SQLite WAL, busy timeout).
+	p := startServe(t, "--data-dir", dir)
+	if !strings.Contains(p.Logs(), `setup_url="http://localhost:`) {
+		t.Errorf("no setup link logged on first start:\n%s", p.Logs())
+	}
+	addUser(t, "owner@example.com", "correct horse battery", "--data-dir", dir)
+	_, stderr, code := run(t, "correct horse battery\n", "user", "add", "--email", "owner@example.com", "--password-stdin", "--data-dir", dir)
+	if code == 0 || !strings.Contains(stderr, "already has an account") {
+		t.Errorf("duplicate user add: %d %q", code, stderr)
+	}
+	_, stderr, code = run(t, "", "user", "add", "--email", "x@example.com", "--role", "king", "--data-dir", dir)
+	if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 1 {
+		t.Errorf("bad user add: want 2 lines (role, password-stdin), got %d %q", code, stderr)
+	}
+	out, _, _ := run(t, "", "user", "list", "--data-dir", dir)
+	if !strings.Contains(out, "owner@example.com") || !strings.Contains(out, "admin") {
+		t.Errorf("user list: %q", out)
+	}
+
+	c := register(t, p.URL, "e2e")
+	v := newVerifier()
+	code1 := authorizeAt(t, p.URL, p.Public, c, "owner@example.com", "correct horse battery", v)
+	tk := exchangeAt(t, p.URL, p.Public, c, code1, v)
+	status, body := mcpCall(t, p.URL, tk.AccessToken, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`)
+	if status != 200 || !strings.Contains(body, `"get_post"`) {
+		t.Errorf("tools/list: %d %.300s", status, body)
+	}
+	if s, _ := mcpCall(t, p.URL, "", `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`); s != 401 {
+		t.Errorf("tools/list without token: %d, want 401", s)
+	}
+}
+
+func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, "--data-dir", dir)
+	var (
+		mu    sync.Mutex
+		acked []string
+	)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 5 * time.Second}
+	for w := range 6 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				body := fmt.Sprintf(`{"client_name":"burst-%d-%d","redirect_uris":["http://127.0.0.1:9/cb"],"token_endpoint_auth_method":"none"}`, w, i)
+				resp, err := client.Post(p.URL+"/register", "application/json", strings.NewReader(body))
+				if err != nil {
+					return // the server died mid-request: not acknowledged
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					continue // rate limited: not a write
+				}
+				var out struct {
+					ClientID string `json:"client_id"`
+				}
+				if json.Unmarshal(b, &out) == nil && out.ClientID != "" {
+					mu.Lock()
+					acked = append(acked, out.ClientID)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	// Kill while requests are in flight.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 30 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	close(stop)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(acked) < 10 {
+		t.Fatalf("only %d registrations acknowledged before the kill; the burst did not happen", len(acked))
+	}
+	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "portico.db"))
+	if err != nil {
+		t.Fatalf("reopen after kill -9: %v", err)
+	}
+	defer st.Close()
+	lost := 0
+	for _, id := range acked {
+		if _, err := st.GetClient(t.Context(), id); err != nil {
+			lost++
+			t.Errorf("acknowledged client %s lost: %v", id, err)
+		}
+	}
+	t.Logf("%d acknowledged writes, %d lost after kill -9", len(acked), lost)
+}
+
+// pgSchema returns a PostgreSQL URL using a fresh schema, or skips.
+func pgSchema(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("PORTICO_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("PostgreSQL tests are off: set PORTICO_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	}
+	ctx := t.Context()
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		t.Fatalf("PORTICO_TEST_POSTGRES is set but PostgreSQL is unreachable: %v", err)
+	}
+	schema := fmt.Sprintf("portico_cli_%d", time.Now().UnixNano())
+	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err == nil {
+			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestTwoReplicasOnOnePostgres(t *testing.T) {
+	dsn := pgSchema(t)
+	// Both replicas serve one public origin, as behind a load balancer.
+	public := "http://localhost:18999"
+	a := startServe(t, "--db", dsn, "--public-url", public)
+	b := startServe(t, "--db", dsn, "--public-url", public)
+	addUser(t, "owner@example.com", "correct horse battery", "--db", dsn)
+
+	// Register on A, authorize and exchange on B.
+	c := register(t, a.URL, "two-replicas")
+	v := newVerifier()
+	code := authorizeAt(t, b.URL, public, c, "owner@example.com", "correct horse battery", v)
+	tk := exchangeAt(t, b.URL, public, c, code, v)
+	// The token works on both at once.
+	for _, p := range []*proc{a, b} {
+		if s, body := mcpCall(t, p.URL, tk.AccessToken, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`); s != 200 {
+			t.Fatalf("tools/list on %s: %d %.300s", p.URL, s, body)
+		}
+	}
+	// Revoke on A; B rejects the token immediately.
+	resp, body := postForm(t, http.DefaultClient, a.URL+"/revoke", url.Values{"token": {tk.RefreshToken}, "client_id": {c.ID}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, body)
+	}
+	if s, _ := mcpCall(t, b.URL, tk.AccessToken, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`); s != 401 {
+		t.Errorf("token still accepted on B after revocation on A: %d", s)
 	}
 }

@@ -2,9 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/portico-mcp/portico/internal/content"
+	"github.com/portico-mcp/portico/internal/store"
 
 	"github.com/portico-mcp/portico/internal/server"
 )
@@ -45,6 +49,22 @@ func runServe(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "portico serve: %s\n", oneLine(err))
 		return exitFail
 	}
+	link, err := srv.SetupLink(ctx)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(env.Stderr, "portico serve: %s\n", oneLine(err))
+		return exitFail
+	}
+	if link != "" {
+		log.Warn("no owner account yet: open this one-time link to create it", "setup_url", link)
+	}
+	if cfg.Demo {
+		if err := seedDemo(ctx, st, srv.Content()); err != nil {
+			ln.Close()
+			fmt.Fprintf(env.Stderr, "portico serve: demo content: %s\n", oneLine(err))
+			return exitFail
+		}
+	}
 	log.Info("portico starting", "version", versionString(env.Version), "public_url", cfg.PublicURL,
 		"mcp_url", cfg.PublicURL+"/mcp", "database", cfg.Redacted().DB)
 	if err := srv.Serve(ctx, ln); err != nil {
@@ -60,4 +80,21 @@ func unwrapOp(err error) error {
 		return oe.Err
 	}
 	return err
+}
+
+// demoAuthorEmail is the byline account of the demo content. It has no
+// password and is disabled: nobody logs in as it.
+const demoAuthorEmail = "team@demo.portico.invalid"
+
+// seedDemo fills an empty site with the demo blog, authored by a disabled
+// demo account (created once).
+func seedDemo(ctx context.Context, st store.Store, svc *content.Service) error {
+	u, err := st.GetUserByEmail(ctx, demoAuthorEmail)
+	if errors.Is(err, store.ErrNotFound) {
+		u, err = st.CreateUser(ctx, store.User{Email: demoAuthorEmail, Name: "The Ember & Oat team", Role: store.RoleAuthor, Disabled: true})
+	}
+	if err != nil {
+		return fmt.Errorf("demo author: %w", err)
+	}
+	return svc.SeedDemo(ctx, u.ID)
 }

@@ -99,10 +99,13 @@ func (c *Config) FlagSet(fs *flag.FlagSet, serveOnly bool) {
 }
 
 // Usage writes the flags of a subcommand and their environment variables.
-func Usage(w io.Writer, name string, serveOnly bool) {
+func Usage(w io.Writer, name string, serveOnly bool, extra func(*flag.FlagSet)) {
 	c := Defaults()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	c.FlagSet(fs, serveOnly)
+	if extra != nil {
+		extra(fs)
+	}
 	fmt.Fprintf(w, "Usage: %s [flags]\n\nFlags (each also read from PORTICO_<NAME>, e.g. --public-url from PORTICO_PUBLIC_URL):\n", name)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
@@ -115,13 +118,27 @@ func Usage(w io.Writer, name string, serveOnly bool) {
 // -h and --help return flag.ErrHelp; print Usage then. Unknown flags return
 // an error naming the flag.
 func Load(name string, args []string, getenv func(string) string, serveOnly bool) (Config, error) {
+	return LoadWith(name, args, getenv, serveOnly, nil)
+}
+
+// LoadWith is Load with extra subcommand flags registered by extra (which may
+// be nil). Extra flags are not bound to the environment.
+func LoadWith(name string, args []string, getenv func(string) string, serveOnly bool, extra func(*flag.FlagSet)) (Config, error) {
 	c := Defaults()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	c.FlagSet(fs, serveOnly)
+	bound := map[string]bool{}
+	fs.VisitAll(func(f *flag.Flag) { bound[f.Name] = true })
+	if extra != nil {
+		extra(fs)
+	}
 	// Environment first, so command-line flags parsed afterwards override.
 	var envErrs []error
 	fs.VisitAll(func(f *flag.Flag) {
+		if !bound[f.Name] {
+			return
+		}
 		if v := getenv(EnvName(f.Name)); v != "" {
 			if err := fs.Set(f.Name, v); err != nil {
 				envErrs = append(envErrs, fmt.Errorf("%s=%q: %v", EnvName(f.Name), v, err))

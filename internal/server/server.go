@@ -15,8 +15,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/portico-mcp/portico/internal/authserver"
 	"github.com/portico-mcp/portico/internal/config"
+	"github.com/portico-mcp/portico/internal/content"
 	"github.com/portico-mcp/portico/internal/httpx"
+	"github.com/portico-mcp/portico/internal/identity"
+	"github.com/portico-mcp/portico/internal/mcpserver"
+	"github.com/portico-mcp/portico/internal/oauth"
 	"github.com/portico-mcp/portico/internal/store"
 )
 
@@ -37,9 +42,14 @@ type Server struct {
 	handler http.Handler
 	reg     *prometheus.Registry
 
-	reqs    *prometheus.CounterVec
-	latency *prometheus.HistogramVec
-	gcRows  prometheus.Counter
+	content  *content.Service
+	oauth    *oauth.Service
+	identity *identity.Service
+
+	reqs      *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	gcRows    prometheus.Counter
+	toolCalls *prometheus.CounterVec
 }
 
 // New builds the handler tree. It does not listen.
@@ -54,6 +64,28 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.Now = time.Now
 	}
 	s := &Server{opts: o, log: o.Logger, reg: prometheus.NewRegistry()}
+	cfg := o.Config
+	s.content = &content.Service{Store: o.Store, Now: o.Now, Logger: o.Logger, BaseURL: cfg.PublicURL}
+	var err error
+	s.oauth, err = oauth.New(oauth.Config{
+		Store: o.Store, Issuer: cfg.PublicURL, Now: o.Now, Logger: o.Logger,
+		Options: oauth.Options{
+			AccessTokenTTL:  cfg.AccessTokenTTL,
+			RefreshTokenTTL: cfg.RefreshTokenTTL,
+			RefreshGrace:    graceOrDisabled(cfg.RefreshGrace),
+			UnusedClientTTL: cfg.ClientTTL,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.identity, err = identity.New(identity.Config{
+		Store: o.Store, Issuer: cfg.PublicURL, Now: o.Now, Logger: o.Logger,
+		Options: identity.Options{Secure: cfg.Secure()},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "portico_http_requests_total", Help: "HTTP requests by route pattern and status code.",
@@ -65,7 +97,10 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	s.gcRows = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "portico_gc_deleted_rows_total", Help: "Expired rows deleted by the garbage collector.",
 	})
-	s.reg.MustRegister(s.reqs, s.latency, s.gcRows)
+	s.toolCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "portico_mcp_tool_calls_total", Help: "MCP tool calls by tool and outcome.",
+	}, []string{"tool", "outcome"})
+	s.reg.MustRegister(s.reqs, s.latency, s.gcRows, s.toolCalls)
 	s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "portico_build_info", Help: "Build information.", ConstLabels: prometheus.Labels{"version": o.Version},
 	}, func() float64 { return 1 }))
@@ -103,7 +138,52 @@ func (s *Server) mount(_ context.Context, mux *http.ServeMux) error {
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
+
+	as, err := authserver.New(authserver.Config{
+		OAuth: s.oauth, Identity: s.identity, Logger: s.log,
+		Options: authserver.Options{TrustedProxies: s.opts.Config.TrustedProxies},
+	})
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	as.Mount(mux)
+
+	mcp := &mcpserver.Handler{
+		Content:        s.content,
+		Verifier:       s.oauth,
+		Users:          s.opts.Store,
+		Events:         s.opts.Store,
+		Metrics:        toolMetrics{s.toolCalls},
+		PublicURL:      s.opts.Config.PublicURL,
+		AllowedOrigins: s.opts.Config.AllowedOrigins,
+		TrustedProxies: s.opts.Config.TrustedProxies,
+		Logger:         s.log,
+		Now:            s.opts.Now,
+		Version:        s.opts.Version,
+	}
+	mcp.Mount(mux)
 	return nil
+}
+
+// graceOrDisabled maps a configured zero grace window to oauth's "disabled"
+// (negative), since oauth reads zero as "use the default".
+func graceOrDisabled(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+// toolMetrics counts MCP tool calls by tool and outcome.
+type toolMetrics struct{ c *prometheus.CounterVec }
+
+// ToolCall implements mcpserver.Metrics.
+func (m toolMetrics) ToolCall(tool, outcome string) { m.c.WithLabelValues(tool, outcome).Inc() }
+
+// SetupLink returns the one-time link that creates the owner account, or ""
+// when an account exists.
+func (s *Server) SetupLink(ctx context.Context) (string, error) {
+	return s.identity.EnsureSetupLink(ctx)
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -140,6 +220,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	wg.Go(func() { s.gcLoop(jobsCtx) })
+	wg.Go(func() { s.publishLoop(jobsCtx) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -192,6 +273,29 @@ func (s *Server) gcLoop(ctx context.Context) {
 		if n := stats.Total(); n > 0 {
 			s.gcRows.Add(float64(n))
 			s.log.Info("expired rows deleted", "rows", n)
+		}
+	}
+}
+
+// Content returns the content service the surfaces share.
+func (s *Server) Content() *content.Service { return s.content }
+
+// publishLoop publishes scheduled posts when their time comes.
+func (s *Server) publishLoop(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		n, err := s.content.PublishDue(ctx, s.opts.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Warn("publishing scheduled posts failed", "error", err)
+		case n > 0:
+			s.log.Info("scheduled posts published", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

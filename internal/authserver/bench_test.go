@@ -1,0 +1,122 @@
+package authserver_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portico-mcp/portico/internal/oauth"
+	"github.com/portico-mcp/portico/internal/store"
+)
+
+// benchIssueCode makes a code directly (skipping the browser) for the
+// token-endpoint benchmarks.
+func benchIssueCode(b *testing.B, e *env, clientID, redirect string) (string, string) {
+	v, ch := pkce()
+	code, _, err := e.oa.IssueCode(context.Background(), oauth.IssueCodeParams{ClientID: clientID, UserID: e.user.ID,
+		RedirectURI: redirect, CodeChallenge: ch, Scopes: oauth.ContentScopes(), Resource: e.issuer + "/mcp"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return code, v
+}
+
+func BenchmarkTokenCodeExchangeHTTP(b *testing.B) {
+	e := newEnv(b)
+	redirect := "http://127.0.0.1:9/cb"
+	id, _ := e.mustRegister(fmt.Sprintf(`{"redirect_uris":[%q]}`, redirect))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		code, v := benchIssueCode(b, e, id, redirect)
+		body := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect},
+			"code_verifier": {v}, "client_id": {id}}.Encode()
+		b.StartTimer()
+		resp, err := client.Post(e.issuer+"/token", "application/x-www-form-urlencoded", strings.NewReader(body))
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("%v %v", err, resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+}
+
+func BenchmarkTokenRefreshHTTP(b *testing.B) {
+	e := newEnv(b)
+	redirect := "http://127.0.0.1:9/cb"
+	id, _ := e.mustRegister(fmt.Sprintf(`{"redirect_uris":[%q]}`, redirect))
+	code, v := benchIssueCode(b, e, id, redirect)
+	c, _ := e.oa.LookupClient(context.Background(), id)
+	tr, oerr := e.oa.ExchangeCode(context.Background(), c, oauth.ExchangeParams{Code: code, CodeVerifier: v})
+	if oerr != nil {
+		b.Fatal(oerr)
+	}
+	rt := tr.RefreshToken
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := client.Post(e.issuer+"/token", "application/x-www-form-urlencoded",
+			strings.NewReader(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {id}}.Encode()))
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("%v %v", err, resp.StatusCode)
+		}
+		var m struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		_ = jsonDecodeReader(resp, &m)
+		rt = m.RefreshToken
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	e := newEnv(b)
+	redirect := "http://127.0.0.1:9/cb"
+	id, _ := e.mustRegister(fmt.Sprintf(`{"redirect_uris":[%q]}`, redirect))
+	code, v := benchIssueCode(b, e, id, redirect)
+	c, _ := e.oa.LookupClient(context.Background(), id)
+	tr, oerr := e.oa.ExchangeCode(context.Background(), c, oauth.ExchangeParams{Code: code, CodeVerifier: v})
+	if oerr != nil {
+		b.Fatal(oerr)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.oa.Verify(ctx, tr.AccessToken, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestPersonalTokenVerify(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	raw, pt, err := e.oa.MintPersonalToken(ctx, e.user.ID, "cli", []string{"content:read", "content:write", "bogus"}, time.Hour)
+	if err != nil || !strings.HasPrefix(raw, oauth.PrefixPersonalToken) {
+		t.Fatal(err)
+	}
+	info, err := e.oa.Verify(ctx, raw, "")
+	if err != nil || info.PersonalTokenID != pt.ID || len(info.Scopes) != 2 || info.UserID != e.user.ID {
+		t.Fatalf("%+v %v", info, err)
+	}
+	if r := e.callMCP(raw); r.StatusCode != 200 {
+		t.Fatalf("PAT on MCP: %d", r.StatusCode)
+	}
+	if _, err := e.oa.Verify(ctx, raw, "https://other.example/mcp"); err == nil {
+		t.Fatal("PAT accepted for another resource")
+	}
+	if err := e.st.RevokePersonalToken(ctx, pt.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.oa.Verify(ctx, raw, ""); err == nil {
+		t.Fatal("revoked PAT accepted")
+	}
+	var oe *oauth.Error
+	if _, err := e.oa.Verify(ctx, "pt_pat_nope", ""); !errorsAs(err, &oe) || oe.Code != "invalid_token" || oe.HTTPStatus() != 401 {
+		t.Fatalf("%v", err)
+	}
+	_ = store.RoleAdmin
+}
