@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/portico-mcp/portico/internal/oauth"
-	"github.com/portico-mcp/portico/internal/store"
 )
 
 // benchIssueCode makes a code directly (skipping the browser) for the
@@ -26,7 +25,7 @@ func benchIssueCode(b *testing.B, e *env, clientID, redirect string) (string, st
 }
 
 func BenchmarkTokenCodeExchangeHTTP(b *testing.B) {
-	e := newEnv(b)
+	e := newEnv(b, func(c *envConfig) { c.authOpts.TokenPerMinute = 1e9 })
 	redirect := "http://127.0.0.1:9/cb"
 	id, _ := e.mustRegister(fmt.Sprintf(`{"redirect_uris":[%q]}`, redirect))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
@@ -46,7 +45,7 @@ func BenchmarkTokenCodeExchangeHTTP(b *testing.B) {
 }
 
 func BenchmarkTokenRefreshHTTP(b *testing.B) {
-	e := newEnv(b)
+	e := newEnv(b, func(c *envConfig) { c.authOpts.TokenPerMinute = 1e9 })
 	redirect := "http://127.0.0.1:9/cb"
 	id, _ := e.mustRegister(fmt.Sprintf(`{"redirect_uris":[%q]}`, redirect))
 	code, v := benchIssueCode(b, e, id, redirect)
@@ -73,7 +72,7 @@ func BenchmarkTokenRefreshHTTP(b *testing.B) {
 }
 
 func BenchmarkVerify(b *testing.B) {
-	e := newEnv(b)
+	e := newEnv(b, func(c *envConfig) { c.authOpts.TokenPerMinute = 1e9 })
 	redirect := "http://127.0.0.1:9/cb"
 	id, _ := e.mustRegister(fmt.Sprintf(`{"redirect_uris":[%q]}`, redirect))
 	code, v := benchIssueCode(b, e, id, redirect)
@@ -86,6 +85,22 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.oa.Verify(ctx, tr.AccessToken, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkStoreGetToken(b *testing.B) {
+	e := newEnv(b)
+	redirect := "http://127.0.0.1:9/cb"
+	id, _ := e.mustRegister(fmt.Sprintf(`{"redirect_uris":[%q]}`, redirect))
+	code, v := benchIssueCode(b, e, id, redirect)
+	c, _ := e.oa.LookupClient(context.Background(), id)
+	tr, _ := e.oa.ExchangeCode(context.Background(), c, oauth.ExchangeParams{Code: code, CodeVerifier: v})
+	h := oauth.HashSecret(tr.AccessToken)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.st.GetToken(context.Background(), h); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -118,5 +133,32 @@ func TestPersonalTokenVerify(t *testing.T) {
 	if _, err := e.oa.Verify(ctx, "pt_pat_nope", ""); !errorsAs(err, &oe) || oe.Code != "invalid_token" || oe.HTTPStatus() != 401 {
 		t.Fatalf("%v", err)
 	}
-	_ = store.RoleAdmin
+}
+
+func TestVerifyRevokedClient(t *testing.T) {
+	e := newEnv(t)
+	redirect := "http://127.0.0.1:9/cb"
+	id, _ := e.mustRegister(fmt.Sprintf(`{"redirect_uris":[%q]}`, redirect))
+	m := e.codeFlow(e.loggedIn(), id, "", redirect)
+	ctx := context.Background()
+	at := m["access_token"].(string)
+	if _, err := e.oa.Verify(ctx, at, ""); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.st.GetClient(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.DisabledAt = e.clock.Now()
+	if _, err := e.st.UpdateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(11 * time.Second)
+	if _, err := e.oa.Verify(ctx, at, ""); err == nil {
+		t.Fatal("token of a disabled client accepted")
+	}
+	resp, body := e.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {m["refresh_token"].(string)}, "client_id": {id}}, "", "")
+	if resp.StatusCode != 401 || body["error"] != "invalid_client" {
+		t.Fatalf("disabled client refresh: %d %v", resp.StatusCode, body)
+	}
 }

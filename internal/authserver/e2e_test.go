@@ -32,7 +32,7 @@ func TestE2EOAuth2ClientDCR(t *testing.T) {
 			}
 			cfg := &oauth2.Config{ClientID: id, ClientSecret: secret, RedirectURL: redirect,
 				Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "/authorize", TokenURL: e.issuer + "/token"},
-				Scopes: []string{"content:read", "offline_access"}}
+				Scopes:   []string{"content:read", "offline_access"}}
 			if method == "client_secret_basic" {
 				cfg.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
 			}
@@ -132,7 +132,7 @@ func cimdServer(t *testing.T, redirect string, mutate func(map[string]any)) (str
 	var id string
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		doc := map[string]any{"client_id": id, "client_name": "CIMD Test", "redirect_uris": []string{redirect},
-			"grant_types": []string{"authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+			"grant_types":    []string{"authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
 			"response_types": []string{"code"}, "token_endpoint_auth_method": "none"}
 		if mutate != nil {
 			mutate(doc)

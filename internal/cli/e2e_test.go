@@ -481,3 +481,41 @@ func TestTwoReplicasOnOnePostgres(t *testing.T) {
 		t.Errorf("token still accepted on B after revocation on A: %d", s)
 	}
 }
+
+func TestDemoContentKeepsSetupLink(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, "--data-dir", dir, "--demo")
+	if !strings.Contains(p.Logs(), `setup_url="http://localhost:`) {
+		t.Errorf("demo content hid the setup link:\n%s", p.Logs())
+	}
+	p.stop(t, syscall.SIGTERM)
+	// Restarting with --demo neither duplicates content nor loses the link.
+	p = startServe(t, "--data-dir", dir, "--demo")
+	if !strings.Contains(p.Logs(), `setup_url="http://localhost:`) {
+		t.Errorf("no setup link on the second start")
+	}
+	addUser(t, "owner@example.com", "correct horse battery", "--data-dir", dir)
+	c := register(t, p.URL, "demo")
+	v := newVerifier()
+	tk := exchangeAt(t, p.URL, p.Public, c, authorizeAt(t, p.URL, p.Public, c, "owner@example.com", "correct horse battery", v), v)
+	status, body := mcpCall(t, p.URL, tk.AccessToken, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_site_stats","arguments":{}}}`)
+	if status != 200 || strings.Contains(body, `"isError":true`) {
+		t.Fatalf("get_site_stats: %d %.500s", status, body)
+	}
+	var resp struct {
+		Result struct {
+			StructuredContent json.RawMessage `json:"structuredContent"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(body), &resp); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if !regexp.MustCompile(`"published":\s*3[0-9]`).Match(resp.Result.StructuredContent) {
+		t.Errorf("demo site should have 30+ published posts once (not twice): %s", resp.Result.StructuredContent)
+	}
+	p.stop(t, syscall.SIGTERM)
+	p = startServe(t, "--data-dir", dir)
+	if strings.Contains(p.Logs(), "setup_url=") {
+		t.Errorf("setup link still offered after the owner exists")
+	}
+}

@@ -15,15 +15,16 @@ import (
 const setupPrefix = "pt_inv_"
 
 // EnsureSetupLink returns a one-time setup URL (<issuer>/setup?token=…) when
-// there are no users yet, and "" otherwise. Call it at startup and log the
+// there is no active admin yet (demo bylines are disabled accounts and do
+// not count), and "" otherwise. Call it at startup and log the
 // URL: it creates the owner (admin) account and dies after use or after
 // Options.SetupLinkTTL. Each call makes a new link.
 func (s *Service) EnsureSetupLink(ctx context.Context) (string, error) {
-	n, err := s.st.CountUsers(ctx)
+	owner, err := s.hasActiveAdmin(ctx)
 	if err != nil {
-		return "", fmt.Errorf("identity: count users: %w", err)
+		return "", err
 	}
-	if n > 0 {
+	if owner {
 		return "", nil
 	}
 	secret := setupPrefix + base64.RawURLEncoding.EncodeToString(random32())
@@ -54,8 +55,8 @@ func (s *Service) CheckInvite(ctx context.Context, token string) (store.Invite, 
 }
 
 // AcceptInvite uses the one-time link token to create a user with the
-// invite's role. The setup link (CreatedBy 0) works only while there are no
-// users.
+// invite's role. The setup link (CreatedBy 0) works only while there is no
+// active admin.
 func (s *Service) AcceptInvite(ctx context.Context, token, email, name, password string) (store.User, error) {
 	inv, err := s.CheckInvite(ctx, token)
 	if err != nil {
@@ -72,9 +73,9 @@ func (s *Service) AcceptInvite(ctx context.Context, token, email, name, password
 		return store.User{}, err
 	}
 	if inv.CreatedBy == 0 {
-		if n, err := s.st.CountUsers(ctx); err != nil {
-			return store.User{}, fmt.Errorf("identity: count users: %w", err)
-		} else if n > 0 {
+		if owner, err := s.hasActiveAdmin(ctx); err != nil {
+			return store.User{}, err
+		} else if owner {
 			return store.User{}, fmt.Errorf("%w: setup is already done", ErrInvalidInvite)
 		}
 	}
@@ -85,4 +86,18 @@ func (s *Service) AcceptInvite(ctx context.Context, token, email, name, password
 		return store.User{}, fmt.Errorf("identity: use invite: %w", err)
 	}
 	return s.CreateUser(ctx, e, name, inv.Role, password)
+}
+
+// hasActiveAdmin reports whether an enabled admin account exists.
+func (s *Service) hasActiveAdmin(ctx context.Context) (bool, error) {
+	users, err := s.st.ListUsers(ctx)
+	if err != nil {
+		return false, fmt.Errorf("identity: list users: %w", err)
+	}
+	for _, u := range users {
+		if u.Role == store.RoleAdmin && !u.Disabled {
+			return true, nil
+		}
+	}
+	return false, nil
 }

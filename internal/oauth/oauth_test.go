@@ -64,7 +64,7 @@ func TestParseScope(t *testing.T) {
 	for raw, want := range map[string][]string{
 		" offline_access": nil, "claudeai": nil, "openid email profile": nil, "": nil, "read write": nil,
 		"content:write  content:read\tfoo content:read": {"content:read", "content:write"},
-		"site:admin offline_access":                      {"site:admin"},
+		"site:admin offline_access":                     {"site:admin"},
 	} {
 		if got := ParseScope(raw); !reflect.DeepEqual(got, want) {
 			t.Errorf("%q → %v, want %v", raw, got, want)

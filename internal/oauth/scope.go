@@ -89,9 +89,10 @@ func ScopesCover(have, want []string) bool {
 	return true
 }
 
-// RoleScopes returns the content scopes a role can use at all: viewers read,
-// authors also write drafts, editors also publish, admins everything. The
-// consent page offers only these; the content package checks the role
+// RoleScopes returns the content scopes a role can use at all: viewers read;
+// authors also write and publish (their own posts, as in WordPress); editors
+// the same over everyone's content; admins also site:admin. The consent page
+// offers only these; the content package checks the role (and ownership)
 // again on every call.
 func RoleScopes(r store.Role) []string {
 	switch r {
@@ -100,7 +101,7 @@ func RoleScopes(r store.Role) []string {
 	case store.RoleEditor:
 		return []string{ScopeContentRead, ScopeContentWrite, ScopeContentPublish}
 	case store.RoleAuthor:
-		return []string{ScopeContentRead, ScopeContentWrite}
+		return []string{ScopeContentRead, ScopeContentWrite, ScopeContentPublish}
 	case store.RoleViewer:
 		return []string{ScopeContentRead}
 	}

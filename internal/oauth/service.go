@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/portico-mcp/portico/internal/store"
@@ -103,6 +104,9 @@ type Service struct {
 	resource     string
 	resourcePath string
 	cimd         *cimdFetcher
+
+	clientMu sync.Mutex
+	clientOK map[string]time.Time // client ID → trusted active until
 }
 
 // New checks cfg and returns a Service.
@@ -114,7 +118,7 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{st: cfg.Store, now: cfg.Now, log: cfg.Logger, opts: cfg.Options, issuer: iss}
+	s := &Service{st: cfg.Store, now: cfg.Now, log: cfg.Logger, opts: cfg.Options, issuer: iss, clientOK: map[string]time.Time{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

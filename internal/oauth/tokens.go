@@ -148,9 +148,7 @@ func (s *Service) ExchangeCode(ctx context.Context, client store.Client, p Excha
 	if err := s.st.CreateTokens(ctx, at, rt); err != nil {
 		return TokenResponse{}, serverError(fmt.Errorf("create tokens: %w", err))
 	}
-	if err := s.st.TouchClient(ctx, client.ID, now); err != nil {
-		s.log.WarnContext(ctx, "touch client", "client_id", client.ID, "err", err)
-	}
+	s.touchClient(ctx, client, now)
 	s.RecordEvent(ctx, store.Event{Kind: "token.issued", ClientID: client.ID, UserID: g.UserID, GrantID: g.ID,
 		Detail: map[string]string{"grant_type": "authorization_code", "scope": resp.Scope, "resource": g.Resource}})
 	return resp, nil
@@ -272,9 +270,7 @@ func (s *Service) Refresh(ctx context.Context, client store.Client, p RefreshPar
 		if err != nil {
 			return TokenResponse{}, serverError(fmt.Errorf("rotate refresh token: %w", err))
 		}
-		if err := s.st.TouchClient(ctx, client.ID, now); err != nil {
-			s.log.WarnContext(ctx, "touch client", "client_id", client.ID, "err", err)
-		}
+		s.touchClient(ctx, client, now)
 		s.RecordEvent(ctx, store.Event{Kind: "token.refreshed", ClientID: client.ID, UserID: g.UserID, GrantID: g.ID,
 			Detail: map[string]string{"scope": resp.Scope, "scope_sent": strconv.FormatBool(p.Scope != ""),
 				"resource_sent": strconv.FormatBool(p.Resource != "")}})
@@ -371,15 +367,8 @@ func (s *Service) Verify(ctx context.Context, token, resource string) (TokenInfo
 	case t.Resource != want:
 		return TokenInfo{}, errInvalidToken("the access token was issued for another resource")
 	}
-	c, err := s.st.GetClient(ctx, t.ClientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return TokenInfo{}, errInvalidToken("the client is gone")
-	}
-	if err != nil {
-		return TokenInfo{}, fmt.Errorf("oauth: verify client: %w", err)
-	}
-	if !c.DisabledAt.IsZero() {
-		return TokenInfo{}, errInvalidToken("the client was revoked")
+	if err := s.clientActive(ctx, t.ClientID, now); err != nil {
+		return TokenInfo{}, err
 	}
 	return TokenInfo{UserID: t.UserID, ClientID: t.ClientID, Scopes: t.Scopes, Resource: t.Resource,
 		Expires: t.ExpiresAt, GrantID: t.GrantID}, nil
@@ -504,4 +493,48 @@ func (s *Service) Introspect(ctx context.Context, client store.Client, token str
 		"sub": strconv.FormatInt(t.UserID, 10), "aud": t.Resource, "iss": s.issuer,
 		"exp": t.ExpiresAt.Unix(), "iat": t.CreatedAt.Unix(), "token_type": "Bearer", "token_use": hint,
 	}, nil
+}
+
+// touchClient records use of the client (clearing an unused registration's
+// expiry) at most once a minute, saving a write per token request.
+func (s *Service) touchClient(ctx context.Context, c store.Client, now time.Time) {
+	if c.ExpiresAt.IsZero() && now.Sub(c.LastUsedAt) < time.Minute {
+		return
+	}
+	if err := s.st.TouchClient(ctx, c.ID, now); err != nil {
+		s.log.WarnContext(ctx, "touch client", "client_id", c.ID, "err", err)
+	}
+}
+
+// clientStatusTTL is how long Verify trusts a cached "client is active"
+// answer. Disabling a client should also revoke its grants
+// (RevokeClientGrants), which takes effect at once.
+const clientStatusTTL = 10 * time.Second
+
+// clientActive reports whether a token's client still exists and is not
+// disabled, with a short bounded cache so Verify usually costs one query.
+func (s *Service) clientActive(ctx context.Context, id string, now time.Time) error {
+	s.clientMu.Lock()
+	exp, ok := s.clientOK[id]
+	s.clientMu.Unlock()
+	if ok && now.Before(exp) {
+		return nil
+	}
+	c, err := s.st.GetClient(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errInvalidToken("the client is gone")
+	}
+	if err != nil {
+		return fmt.Errorf("oauth: verify client: %w", err)
+	}
+	if !c.DisabledAt.IsZero() {
+		return errInvalidToken("the client was revoked")
+	}
+	s.clientMu.Lock()
+	if len(s.clientOK) >= 10000 {
+		clear(s.clientOK)
+	}
+	s.clientOK[id] = now.Add(clientStatusTTL)
+	s.clientMu.Unlock()
+	return nil
 }

@@ -81,7 +81,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /tag/{slug}", h.handle(h.term(store.TaxTag)))
 	mux.Handle("GET /feed.xml", h.handle(h.feed))
 	mux.HandleFunc("GET /robots.txt", h.robots)
-	mux.Handle("GET "+cssPath, h.handle(h.stylesheet))
+	mux.HandleFunc("GET "+cssPath, h.stylesheet)
 }
 
 func (h *Handler) logger() *slog.Logger {

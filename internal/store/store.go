@@ -37,7 +37,8 @@ type Store interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// GarbageCollect deletes rows that expired before now (codes, tokens,
-	// sessions, invites, unused dynamic clients, old events) and reports how
+	// sessions, invites, unused dynamic clients), tokens revoked and invites
+	// used more than 24 h ago, and events older than 90 days, and reports how
 	// many rows each table lost.
 	GarbageCollect(ctx context.Context, now time.Time) (GCStats, error)
 	// Close releases the database. Call it last, after the HTTP server stopped.
@@ -295,10 +296,11 @@ type Tokens interface {
 	// CreateTokens inserts all tokens in one transaction.
 	CreateTokens(ctx context.Context, ts ...Token) error
 	GetToken(ctx context.Context, hash []byte) (Token, error)
-	// RotateRefresh marks the refresh token oldHash rotated at now, storing
-	// the successor hash and sealed reply, and inserts the new tokens, in one
-	// transaction. If oldHash was already rotated or revoked nothing is
-	// written and ErrConflict is returned.
+	// RotateRefresh marks the refresh token oldHash rotated at now, sets its
+	// ReplacedBy to the hash of the refresh token among newTokens, stores the
+	// sealed reply, and inserts the new tokens, in one transaction. If oldHash
+	// was already rotated or revoked nothing is written and ErrConflict is
+	// returned.
 	RotateRefresh(ctx context.Context, oldHash []byte, now time.Time, sealed []byte, newTokens ...Token) error
 	// RevokeToken revokes one token; ErrNotFound if unknown.
 	RevokeToken(ctx context.Context, hash []byte, now time.Time) error
@@ -466,8 +468,10 @@ type Posts interface {
 	// returns it with Version+1; ErrConflict otherwise (or on slug clash).
 	UpdatePost(ctx context.Context, p Post) (Post, error)
 	DeletePost(ctx context.Context, id int64) error
-	// ListPosts returns matching posts, newest first (published time, then
-	// creation time), and the total count ignoring Offset/Limit.
+	// ListPosts returns matching posts, newest first by their date (the
+	// published time, or the creation time when never published; ties by
+	// creation time), and the total count ignoring Offset/Limit. After and
+	// Before compare that same date.
 	ListPosts(ctx context.Context, f PostFilter) ([]Post, int64, error)
 	// SearchPosts runs a full-text query (words, "quoted phrases") over
 	// title, excerpt and body; title matches rank above body matches.

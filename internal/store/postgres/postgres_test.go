@@ -104,8 +104,17 @@ func openAt(t *testing.T, connURL string) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	testURL(t)
-	storetest.Run(t, func(t *testing.T) store.Store { return openAt(t, newSchema(t)) })
+	newSchema(t) // fails once, clearly, if the server is unreachable
+	// The suite runs its cases in parallel, as many as -parallel allows (the
+	// number of CPUs by default). Bound the stores open at once so that a
+	// big machine stays under the server's max_connections (100 by
+	// default): at most 6 stores of 8 connections.
+	slots := make(chan struct{}, 6)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		slots <- struct{}{}
+		t.Cleanup(func() { <-slots })
+		return openAt(t, newSchema(t))
+	})
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
@@ -222,6 +231,9 @@ func TestOpenWithoutSchemaFailsClearly(t *testing.T) {
 func TestRotateRefreshRace(t *testing.T) {
 	ctx := t.Context()
 	s := openAt(t, withParams(t, newSchema(t), "pool_max_conns", "20"))
+	if _, err := s.CreateGrant(ctx, store.Grant{ID: "g", UserID: 1, ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
 	old := store.Token{Hash: []byte("old"), Kind: store.TokenRefresh, GrantID: "g", CreatedAt: time.Unix(1, 0)}
 	if err := s.CreateTokens(ctx, old); err != nil {
 		t.Fatal(err)

@@ -110,6 +110,7 @@ func TestOpenUnwritableDir(t *testing.T) {
 		s.Close()
 		t.Fatalf("Open(%s) in a read-only directory: got nil error", path)
 	}
+	t.Logf("Open in a read-only directory: %v", err)
 	if want := "sqlite: open " + path + ": "; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("Open: got error %q, want it to start with %q", err, want)
 	}
@@ -236,6 +237,9 @@ func TestTimesRoundTripExactly(t *testing.T) {
 func TestRotateRefreshRace(t *testing.T) {
 	ctx := t.Context()
 	s := openTemp(t)
+	if _, err := s.CreateGrant(ctx, store.Grant{ID: "g", UserID: 1, ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
 	old := store.Token{Hash: []byte("old"), Kind: store.TokenRefresh, GrantID: "g", CreatedAt: time.Unix(1, 0)}
 	if err := s.CreateTokens(ctx, old); err != nil {
 		t.Fatal(err)
@@ -378,5 +382,79 @@ func TestCloseReleasesTheFile(t *testing.T) {
 	}
 	if err := s.Ping(context.Background()); err == nil {
 		t.Errorf("Ping after Close: got nil error")
+	}
+}
+
+func TestTokensNeedALiveGrant(t *testing.T) {
+	ctx := t.Context()
+	s := openTemp(t)
+	if _, err := s.CreateGrant(ctx, store.Grant{ID: "live", UserID: 1, ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateGrant(ctx, store.Grant{ID: "revoked", UserID: 1, ClientID: "c", RevokedAt: time.Unix(5, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	tok := func(name, grant string, revoked bool) store.Token {
+		tk := store.Token{Hash: []byte(name), Kind: store.TokenAccess, GrantID: grant}
+		if revoked {
+			tk.RevokedAt = time.Unix(6, 0)
+		}
+		return tk
+	}
+	for _, tc := range []struct {
+		name string
+		tok  store.Token
+		want error
+	}{
+		{"live grant", tok("a", "live", false), nil},
+		{"missing grant", tok("b", "missing", false), store.ErrNotFound},
+		{"revoked grant", tok("c", "revoked", false), store.ErrConflict},
+		{"revoked token of a revoked grant", tok("d", "revoked", true), nil},
+		{"revoked token of a missing grant", tok("e", "missing", true), nil},
+	} {
+		err := s.CreateTokens(ctx, tc.tok)
+		if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+			t.Errorf("CreateTokens(%s): got %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestDeleteClientTakesItsGrantsAndTokens(t *testing.T) {
+	ctx := t.Context()
+	s := openTemp(t)
+	for _, id := range []string{"gone", "kept"} {
+		if _, err := s.CreateClient(ctx, store.Client{ID: id, Type: store.ClientStatic}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateGrant(ctx, store.Grant{ID: "grant-" + id, UserID: 1, ClientID: id}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateTokens(ctx, store.Token{Hash: []byte("tok-" + id), Kind: store.TokenAccess, GrantID: "grant-" + id, ClientID: id}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateAuthCode(ctx, store.AuthCode{Hash: []byte("code-" + id), ClientID: id, GrantID: "grant-" + id}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutConsent(ctx, store.Consent{UserID: 1, ClientID: id, RedirectHost: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteClient(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"gone", "kept"} {
+		want := error(nil)
+		if id == "gone" {
+			want = store.ErrNotFound
+		}
+		_, err1 := s.GetGrant(ctx, "grant-"+id)
+		_, err2 := s.GetToken(ctx, []byte("tok-"+id))
+		_, err3 := s.GetAuthCode(ctx, []byte("code-"+id))
+		_, err4 := s.GetConsent(ctx, 1, id, "h")
+		for i, err := range []error{err1, err2, err3, err4} {
+			if !errors.Is(err, want) || (want == nil && err != nil) {
+				t.Errorf("client %s, record %d after DeleteClient(gone): got %v, want %v", id, i, err, want)
+			}
+		}
 	}
 }

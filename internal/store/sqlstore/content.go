@@ -396,10 +396,11 @@ func loadTerms(ctx context.Context, q querier, ps []store.Post) error {
 	return err
 }
 
-// readTx runs fn in a transaction on the reader pool so that several
-// queries see one snapshot.
+// readTx runs fn in a read-only transaction on the reader pool so that
+// several queries see one snapshot (REPEATABLE READ on PostgreSQL; SQLite
+// transactions always are).
 func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.r.BeginTx(ctx, nil)
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return err
 	}

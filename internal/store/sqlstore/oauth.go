@@ -182,7 +182,10 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 // condition cond (e.g. "= $1" or "IN (SELECT ...)") and counts per table.
 func deleteClientRows(ctx context.Context, q querier, cond string, a ...any) (store.GCStats, error) {
 	st := store.GCStats{}
-	for _, table := range []string{"auth_codes", "tokens", "grants", "consents"} {
+	// Grants first: deleting a grant's row waits for a rotation holding it
+	// (see lockGrants), so the token sweep after it sees that rotation's
+	// tokens.
+	for _, table := range []string{"grants", "auth_codes", "tokens", "consents"} {
 		res, err := q.ExecContext(ctx, `DELETE FROM `+table+` WHERE client_id `+cond, a...)
 		if err != nil {
 			return nil, err
@@ -399,22 +402,20 @@ func insertTokens(ctx context.Context, q querier, toks []store.Token) error {
 }
 
 // lockGrants locks the rows of the named grants until the transaction ends,
-// in a fixed order, and returns store.ErrConflict if one is revoked. Every
-// path that adds live tokens to a grant takes this lock first, and the
-// revocations lock the grant before they sweep its tokens, so a revocation
-// either sees the new tokens or makes their insertion fail: no live token
-// outlives its grant. Grants that do not exist are skipped.
+// in a fixed order. It returns store.ErrNotFound if a grant does not exist
+// and store.ErrConflict if one is revoked. Every path that adds live tokens
+// to a grant takes this lock first, and the revocations and deletions take
+// the grant's row before they sweep its tokens, so a revocation either sees
+// the new tokens or makes their insertion fail: no live token outlives its
+// grant.
 func (db *DB) lockGrants(ctx context.Context, tx *sql.Tx, ids ...string) error {
 	slices.Sort(ids)
 	for _, id := range slices.Compact(ids) {
-		if id == "" {
-			continue
-		}
 		var revokedAt int64
 		err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM grants WHERE id = $1`+db.d.ForUpdate, id).Scan(&revokedAt)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			continue
+			return fmt.Errorf("grant %q: %w", id, store.ErrNotFound)
 		case err != nil:
 			return err
 		case revokedAt != 0:
@@ -436,8 +437,9 @@ func liveGrants(toks []store.Token) []string {
 }
 
 // CreateTokens inserts all tokens in one transaction; zero CreatedAt becomes
-// now. ErrConflict if a hash exists, or if a token that is not revoked
-// belongs to a revoked grant (then none is inserted).
+// now. A token that is not revoked must belong to an existing grant
+// (ErrNotFound otherwise) that is not revoked (ErrConflict otherwise).
+// ErrConflict if a hash exists. On any error none is inserted.
 func (db *DB) CreateTokens(ctx context.Context, toks ...store.Token) error {
 	if len(toks) == 0 {
 		return nil
@@ -469,7 +471,7 @@ func (db *DB) GetToken(ctx context.Context, hash []byte) (store.Token, error) {
 // write nothing. ErrConflict too if the token's grant is revoked, even while
 // a revocation is under way. ReplacedBy becomes the hash of the first
 // refresh token in newTokens. ErrNotFound if oldHash is not a known refresh
-// token.
+// token or its grant is gone; the new tokens follow CreateTokens' rules.
 func (db *DB) RotateRefresh(ctx context.Context, oldHash []byte, at time.Time, sealed []byte, newTokens ...store.Token) error {
 	var successor []byte
 	for _, t := range newTokens {

@@ -201,7 +201,7 @@ func grantCases() []testCase {
 func revokeRace(t *testing.T, s store.Store, name string, revoke func(g store.Grant) error, newGrantFor func(i int) store.Grant) {
 	t.Helper()
 	ctx := t.Context()
-	const rounds = 10
+	const rounds = 20
 	for i := range rounds {
 		g := newGrantFor(i)
 		tok := func(what string) store.Token {
