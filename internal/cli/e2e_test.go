@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -513,6 +514,30 @@ func TestDemoContentKeepsSetupLink(t *testing.T) {
 	if !regexp.MustCompile(`"published":\s*3[0-9]`).Match(resp.Result.StructuredContent) {
 		t.Errorf("demo site should have 30+ published posts once (not twice): %s", resp.Result.StructuredContent)
 	}
+	// Every url a tool hands out opens a real public page.
+	status, body = mcpCall(t, p.URL, tk.AccessToken, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search","arguments":{"query":"coffee"}}}`)
+	var search struct {
+		Result struct {
+			StructuredContent struct {
+				Results []struct{ ID, Title, URL string } `json:"results"`
+			} `json:"structuredContent"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(body), &search); err != nil || status != 200 {
+		t.Fatalf("search: %d %v %.300s", status, err, body)
+	}
+	if len(search.Result.StructuredContent.Results) == 0 {
+		t.Fatalf("search for coffee found nothing in the demo site: %.300s", body)
+	}
+	for _, r := range search.Result.StructuredContent.Results {
+		if code, page := get(t, r.URL); code != 200 || !strings.Contains(page, html.EscapeString(r.Title)) {
+			t.Errorf("GET %s = %d (title %q present: %v)", r.URL, code, r.Title, strings.Contains(page, html.EscapeString(r.Title)))
+		}
+	}
+	if code, feed := get(t, p.URL+"/feed.xml"); code != 200 || !strings.Contains(feed, "<feed") {
+		t.Errorf("feed: %d", code)
+	}
+
 	p.stop(t, syscall.SIGTERM)
 	p = startServe(t, "--data-dir", dir)
 	if strings.Contains(p.Logs(), "setup_url=") {

@@ -22,6 +22,7 @@ import (
 	"github.com/portico-mcp/portico/internal/identity"
 	"github.com/portico-mcp/portico/internal/mcpserver"
 	"github.com/portico-mcp/portico/internal/oauth"
+	"github.com/portico-mcp/portico/internal/site"
 	"github.com/portico-mcp/portico/internal/store"
 )
 
@@ -162,6 +163,8 @@ func (s *Server) mount(_ context.Context, mux *http.ServeMux) error {
 		Version:        s.opts.Version,
 	}
 	mcp.Mount(mux)
+
+	(&site.Handler{Content: s.content, PublicURL: s.opts.Config.PublicURL, Logger: s.log, Now: s.opts.Now}).Mount(mux)
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/portico-mcp/portico/internal/store"
 	"github.com/portico-mcp/portico/internal/store/sqlstore"
 )
 
@@ -40,6 +41,8 @@ type Store struct {
 	where    string // the redacted URL, for messages
 	provider *goose.Provider
 }
+
+var _ store.Store = (*Store)(nil)
 
 // Open connects to the database at connURL (a postgres:// URL or key=value
 // string; ?search_path=name selects the schema, ?pool_max_conns=n sizes the

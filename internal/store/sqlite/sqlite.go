@@ -15,6 +15,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/portico-mcp/portico/internal/store"
 	"github.com/portico-mcp/portico/internal/store/sqlstore"
 )
 
@@ -31,9 +32,10 @@ const readers = 4
 type Store struct {
 	*sqlstore.DB
 	path     string
-	w        *sql.DB
 	provider *goose.Provider
 }
+
+var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed, with its parent directory) the database
 // file at path, brings its schema up to date and returns the store. Every
@@ -78,7 +80,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{
 		DB:   sqlstore.New(w, r, Dialect()),
 		path: path,
-		w:    w,
 	}
 	s.provider, err = goose.NewProvider(goose.DialectSQLite3, w, migrationsFS(),
 		goose.WithDisableGlobalRegistry(true))
