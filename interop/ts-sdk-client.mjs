@@ -215,6 +215,8 @@ function argumentsFor(tool, ctx) {
   const props = tool.inputSchema?.properties ?? {};
   const required = tool.inputSchema?.required ?? [];
   switch (tool.name) {
+    case 'list_posts':
+      return { status: ['published'], limit: 5 };
     case 'search':
     case 'search_posts':
       return { query: ctx.word ?? 'the' };
@@ -246,7 +248,8 @@ function learn(name, res, ctx) {
   }
   if (name === 'search') {
     const hit = (sc.results ?? [])[0];
-    if (hit) ctx.fetchId = String(hit.id);
+    if (!hit) throw new Error(`search ${JSON.stringify(ctx.word)} found nothing, though list_posts listed a published post with that word`);
+    ctx.fetchId = String(hit.id);
   }
 }
 

@@ -18,12 +18,13 @@ import (
 var authorizeParamNames = []string{"response_type", "client_id", "redirect_uri", "scope", "state",
 	"code_challenge", "code_challenge_method", "resource", "prompt"}
 
-// scopeText describes each scope on the consent page.
+// scopeText describes each scope on the consent page, in plain words that
+// match the capability table of internal/content.
 var scopeText = map[string][2]string{
-	oauth.ScopeContentRead:    {"Read content", "Read posts, pages, drafts and comments."},
-	oauth.ScopeContentWrite:   {"Write drafts", "Create drafts and edit content."},
-	oauth.ScopeContentPublish: {"Publish", "Publish, delete and moderate content."},
-	oauth.ScopeSiteAdmin:      {"Administer the site", "Change site settings and manage users."},
+	oauth.ScopeContentRead:    {"Read your content", "See posts, pages, drafts and comments, including unpublished ones your role can see, and site statistics."},
+	oauth.ScopeContentWrite:   {"Write drafts", "Create and edit drafts and pages, add categories and tags, and reply to comments. This alone cannot publish anything."},
+	oauth.ScopeContentPublish: {"Publish and delete", "Publish, schedule and unpublish posts and pages, move them to the trash or delete them, and moderate comments."},
+	oauth.ScopeSiteAdmin:      {"Administer the site", "Change the site's title, tagline, time zone and language, and see the list of users."},
 }
 
 type scopeView struct{ Name, Title, Description string }
@@ -35,6 +36,7 @@ type consentData struct {
 	ClientHost   string
 	RedirectHost string
 	UserEmail    string
+	UserRole     string
 	CSRF         string
 	Scopes       []scopeView
 	Hidden       []hiddenField
@@ -142,7 +144,7 @@ func (h *Handler) handleAuthorize(w http.ResponseWriter, r *http.Request) error 
 		return h.redirectError(w, r, client, redirectURI, p.State, oauth.Errorf("consent_required", "consent is required"))
 	}
 	data := consentData{SiteName: h.opts.SiteName, ClientName: displayName(client), RedirectHost: host,
-		UserEmail: cur.User.Email, CSRF: cur.CSRFToken()}
+		UserEmail: cur.User.Email, UserRole: string(cur.User.Role), CSRF: cur.CSRFToken()}
 	if client.Type == store.ClientMetadata {
 		if u, err := url.Parse(client.ID); err == nil {
 			data.ClientHost = u.Host

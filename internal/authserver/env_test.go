@@ -68,6 +68,11 @@ type oauthStore interface {
 type envConfig struct {
 	oauthOpts oauth.Options
 	authOpts  authserver.Options
+	// localhost makes the issuer http://localhost:PORT (a valid WebAuthn
+	// relying party ID) instead of http://127.0.0.1:PORT.
+	localhost bool
+	// noUser skips creating the owner account (first-run setup tests).
+	noUser bool
 }
 
 // openStore opens the real SQLite store on t.TempDir(), or PostgreSQL when
@@ -102,6 +107,9 @@ func newEnv(t testing.TB, mods ...func(*envConfig)) *env {
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	e.issuer = e.srv.URL
+	if cfg.localhost {
+		e.issuer = strings.Replace(e.srv.URL, "127.0.0.1", "localhost", 1)
+	}
 	logger := slog.New(slog.DiscardHandler)
 	if testing.Verbose() && os.Getenv("PORTICO_TEST_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -124,6 +132,9 @@ func newEnv(t testing.TB, mods ...func(*envConfig)) *env {
 	mux.HandleFunc("/mcp", e.protected)
 	mux.HandleFunc("/mcp/", e.protected)
 	e.email, e.password = "owner@example.com", "correct horse battery"
+	if cfg.noUser {
+		return e
+	}
 	e.user, err = e.id.CreateUser(context.Background(), e.email, "Owner", store.RoleAdmin, e.password)
 	if err != nil {
 		t.Fatal(err)

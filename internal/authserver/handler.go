@@ -3,10 +3,12 @@ package authserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/portico-mcp/portico/internal/httpx"
 	"github.com/portico-mcp/portico/internal/identity"
@@ -34,8 +36,14 @@ type Options struct {
 	// MaxBodyBytes caps request bodies. Default 64 KiB.
 	MaxBodyBytes int64
 	// AfterSetupPath is where the new owner is sent after setup. Default
-	// "/admin/".
+	// "/setup/done" (how to connect AI apps to this server).
 	AfterSetupPath string
+	// Upstreams are identity providers people may sign in with, mapped to
+	// existing accounts by verified email. Default none.
+	Upstreams []Upstream
+	// HTTPClient talks to upstream providers. Default: a client with a
+	// 10-second timeout.
+	HTTPClient *http.Client
 }
 
 func (o *Options) defaults() {
@@ -58,7 +66,10 @@ func (o *Options) defaults() {
 		o.MaxBodyBytes = 64 << 10
 	}
 	if o.AfterSetupPath == "" {
-		o.AfterSetupPath = "/admin/"
+		o.AfterSetupPath = "/setup/done"
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 }
 
@@ -79,6 +90,7 @@ type Handler struct {
 
 	registerLimit, tokenLimit, loginIPLimit, loginEmailLimit, eventLimit *httpx.RateLimiter
 	cop                                                                  *http.CrossOriginProtection
+	upstreams                                                            []*upstream
 }
 
 // New returns a Handler.
@@ -98,6 +110,18 @@ func New(cfg Config) (*Handler, error) {
 	h.loginEmailLimit = httpx.NewRateLimiter(o.LoginPerEmailPerMinute, max(1, int(o.LoginPerEmailPerMinute/2)), 10000)
 	h.eventLimit = httpx.NewRateLimiter(30, 30, 10000)
 	h.cop = http.NewCrossOriginProtection()
+	seen := map[string]bool{}
+	for _, cfg := range o.Upstreams {
+		u, err := newUpstream(cfg, o.HTTPClient)
+		if err != nil {
+			return nil, err
+		}
+		if seen[u.slug] {
+			return nil, fmt.Errorf("authserver: two upstream providers are named %q", u.Name)
+		}
+		seen[u.slug] = true
+		h.upstreams = append(h.upstreams, u)
+	}
 	return h, nil
 }
 
@@ -158,6 +182,17 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		{"POST /logout", h.wrap(h.handleLogout)},
 		{"GET /setup", h.wrap(h.handleSetupPage)},
 		{"POST /setup", h.wrap(h.handleSetup)},
+		{"GET /setup/done", h.wrap(h.handleSetupDone)},
+		{"POST /login/passkey/begin", h.wrap(h.handlePasskeyLoginBegin)},
+		{"POST /login/passkey/finish", h.wrap(h.handlePasskeyLoginFinish)},
+		{"POST /login/oidc/{provider}", h.wrap(h.handleUpstreamStart)},
+		{"GET /login/oidc/callback", h.wrap(h.handleUpstreamCallback)},
+		{"GET /account", h.wrap(h.handleAccount)},
+		{"POST /account/password", h.wrap(h.handleAccountPassword)},
+		{"POST /account/sessions/others/delete", h.wrap(h.handleEndOtherSessions)},
+		{"POST /account/passkeys/begin", h.wrap(h.handlePasskeyAddBegin)},
+		{"POST /account/passkeys/finish", h.wrap(h.handlePasskeyAddFinish)},
+		{"POST /account/passkeys/delete", h.wrap(h.handlePasskeyDelete)},
 		{"GET /static/", web.StaticHandler()},
 	}
 	for _, rt := range routes {
@@ -174,8 +209,13 @@ func (h *Handler) wrap(fn func(http.ResponseWriter, *http.Request) error) http.H
 		r = r.WithContext(ctx)
 		if err := fn(w, r); err != nil {
 			h.log.ErrorContext(ctx, "auth request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			if strings.HasSuffix(r.URL.Path, "/begin") || strings.HasSuffix(r.URL.Path, "/finish") {
+				writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "The server could not complete this request. Please try again."})
+				return
+			}
 			if strings.HasPrefix(r.URL.Path, "/authorize") || strings.HasPrefix(r.URL.Path, "/login") ||
-				strings.HasPrefix(r.URL.Path, "/setup") || strings.HasPrefix(r.URL.Path, "/logout") {
+				strings.HasPrefix(r.URL.Path, "/setup") || strings.HasPrefix(r.URL.Path, "/logout") ||
+				strings.HasPrefix(r.URL.Path, "/account") {
 				h.errorPage(w, http.StatusInternalServerError, "Something went wrong", "The server could not complete this request. Please try again.", "")
 				return
 			}

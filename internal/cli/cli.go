@@ -42,6 +42,7 @@ func commands() []command {
 		{"serve", "run the server", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "manage accounts: user add, user list", runUser},
+		{"doctor", "diagnose any remote MCP server's OAuth and MCP the way each client connects", runDoctor},
 		{"version", "print the version", runVersion},
 	}
 }

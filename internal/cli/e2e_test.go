@@ -544,3 +544,70 @@ func TestDemoContentKeepsSetupLink(t *testing.T) {
 		t.Errorf("setup link still offered after the owner exists")
 	}
 }
+
+func TestDoctorAgainstPorticoFindsNoFailure(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, "--data-dir", dir, "--demo")
+	// Unauthenticated checks.
+	out, stderr, code := run(t, "", "doctor", "--json", "--allow-loopback", p.Public+"/mcp")
+	checkDoctor(t, "unauthenticated", out, stderr, code)
+
+	// With a token from the real flow, the MCP checks run too.
+	addUser(t, "owner@example.com", "correct horse battery", "--data-dir", dir)
+	c := register(t, p.URL, "doctor")
+	v := newVerifier()
+	tk := exchangeAt(t, p.URL, p.Public, c, authorizeAt(t, p.URL, p.Public, c, "owner@example.com", "correct horse battery", v), v)
+	out, stderr, code = run(t, tk.AccessToken+"\n", "doctor", "--json", "--allow-loopback", "--token-stdin", p.Public+"/mcp")
+	findings := checkDoctor(t, "authenticated", out, stderr, code)
+	ran := 0
+	for _, f := range findings {
+		if strings.HasPrefix(f.ID, "mcp.") || strings.HasPrefix(f.ID, "tools.") {
+			if f.Status == "SKIP" {
+				t.Errorf("authenticated check %s skipped: %s", f.ID, f.Evidence)
+			}
+			ran++
+		}
+	}
+	if ran < 5 {
+		t.Errorf("only %d MCP checks ran with a token", ran)
+	}
+	if strings.Contains(out, tk.AccessToken) || strings.Contains(stderr, tk.AccessToken) {
+		t.Error("doctor printed the access token")
+	}
+
+	// Text output and exit code for a server that is down.
+	_, _, code = run(t, "", "doctor", "--timeout", "1s", "http://127.0.0.1:1/mcp")
+	if code != 3 {
+		t.Errorf("doctor against a dead server: exit %d, want 3", code)
+	}
+	_, stderr, code = run(t, "", "doctor")
+	if code != 2 || !strings.Contains(stderr, "exactly one MCP URL") {
+		t.Errorf("doctor without URL: %d %q", code, stderr)
+	}
+}
+
+type finding struct {
+	ID, Status, Client, Title, Evidence, Fix string
+}
+
+func checkDoctor(t *testing.T, name, out, stderr string, code int) []finding {
+	t.Helper()
+	var rep struct {
+		Findings []finding `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%s: doctor output is not JSON (%v): %.500s\n%s", name, err, out, stderr)
+	}
+	if len(rep.Findings) < 20 {
+		t.Errorf("%s: only %d findings", name, len(rep.Findings))
+	}
+	for _, f := range rep.Findings {
+		if f.Status == "FAIL" {
+			t.Errorf("%s: doctor FAIL %s (%s): %s — %s\n  fix: %s", name, f.ID, f.Client, f.Title, f.Evidence, f.Fix)
+		}
+	}
+	if code != 0 {
+		t.Errorf("%s: doctor exit code %d, want 0", name, code)
+	}
+	return rep.Findings
+}

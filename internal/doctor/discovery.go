@@ -190,6 +190,9 @@ func sameURL(a, b string) bool {
 		ua.EscapedPath() == ub.EscapedPath() && ua.RawQuery == ub.RawQuery
 }
 
+// checkPRMResource — RFC 9728 §3.3: "The resource value returned MUST be
+// identical to the protected resource's resource identifier value into which
+// the well-known URI path suffix was inserted".
 func (r *runner) checkPRMResource() {
 	const ref = "CONNECTORS.md §2.4, §11.2 (claude-ai-mcp#199, #299); RFC 9728 §3.3"
 	res, _ := r.prm["resource"].(string)
@@ -581,6 +584,10 @@ func (r *runner) checkASDoc() {
 // them when discovery does not fully resolve (CONNECTORS.md §11.5).
 func (r *runner) checkRootEndpoints(ctx context.Context) {
 	const ref = "CONNECTORS.md §0 item 2, §11.5 (claude-ai-mcp#82, #199, #716)"
+	if iu, err := url.Parse(r.issuer); err != nil || !strings.EqualFold(iu.Scheme+"://"+iu.Host, r.origin) {
+		r.skip("as.root_endpoints", "origin-root fallback endpoints", "the authorization server is on another origin; clients use its advertised endpoints once discovery resolves")
+		return
+	}
 	want := map[string]string{"authorize": "authorization_endpoint", "token": "token_endpoint", "register": "registration_endpoint"}
 	var elsewhere []string
 	for _, name := range []string{"authorize", "token", "register"} {

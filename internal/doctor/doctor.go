@@ -383,6 +383,8 @@ func (r *runner) sel(clients ...string) bool {
 // it is FAIL (nil: all). Client is filled in when exactly one is affected.
 func (r *runner) add(f Finding, affects []string) {
 	f.affects = affects
+	f.Evidence = shorten(r.scrub(f.Evidence), maxEvidence)
+	f.Title = r.scrub(f.Title)
 	if f.Client == "" && len(affects) == 1 {
 		f.Client = affects[0]
 	}
@@ -439,14 +441,21 @@ func (r *runner) sorted() []Finding {
 	out := append([]Finding(nil), r.findings...)
 	sort.SliceStable(out, func(i, j int) bool { return sectionRank(out[i].ID) < sectionRank(out[j].ID) })
 	for i := range out {
-		for _, s := range r.secrets {
-			if len(s) >= 6 {
-				out[i].Evidence = strings.ReplaceAll(out[i].Evidence, s, redacted)
-				out[i].Title = strings.ReplaceAll(out[i].Title, s, redacted)
-			}
-		}
+		out[i].Evidence = r.scrub(out[i].Evidence)
+		out[i].Title = r.scrub(out[i].Title)
 	}
 	return out
+}
+
+// scrub replaces every secret doctor knows of (the token it was given, and
+// codes, tokens and client secrets it obtained) with [redacted].
+func (r *runner) scrub(s string) string {
+	for _, sec := range r.secrets {
+		if len(sec) >= 6 {
+			s = strings.ReplaceAll(s, sec, redacted)
+		}
+	}
+	return s
 }
 
 // verdicts works out, for each client, the first step that stops it.

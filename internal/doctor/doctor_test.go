@@ -162,8 +162,8 @@ func TestFaults(t *testing.T) {
 		{name: "JSON-only token endpoint", cfg: oauthtest.Config{TokenJSONOnly: true},
 			id: "token.form", status: doctor.StatusFail, clients: map[string]string{doctor.ClientClaude: "token.form"}},
 		{name: "slow token endpoint over the limit", cfg: oauthtest.Config{TokenDelay: time.Second},
-			mod:    func(o *doctor.Options, _ *oauthtest.Server) { o.Timeout = 250 * time.Millisecond },
-			id:     "timing.token", status: doctor.StatusFail, alsoFail: []string{"token."},
+			mod: func(o *doctor.Options, _ *oauthtest.Server) { o.Timeout = 250 * time.Millisecond },
+			id:  "timing.token", status: doctor.StatusFail, alsoFail: []string{"token."},
 			clients: map[string]string{doctor.ClientClaude: "token.unknown_client"}},
 		{name: "slow token endpoint", cfg: oauthtest.Config{TokenDelay: 60 * time.Millisecond},
 			mod: func(o *doctor.Options, _ *oauthtest.Server) { o.SlowAfter = 30 * time.Millisecond },
@@ -464,16 +464,25 @@ func TestUnreachableTarget(t *testing.T) {
 // budget bound a server that never answers discovery.
 func TestHangingServerIsBounded(t *testing.T) {
 	var self string
+	done := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/mcp" {
 			w.Header().Set("WWW-Authenticate", `Bearer resource_metadata="`+self+`/.well-known/oauth-protected-resource/mcp"`)
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		<-r.Context().Done()
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
 	}))
 	self = hang.URL
-	defer hang.Close()
+	defer func() {
+		close(done)
+		hang.CloseClientConnections()
+		hang.Close()
+	}()
 	start := time.Now()
 	rep, err := doctor.Run(context.Background(), doctor.Options{URL: hang.URL + "/mcp", Timeout: 150 * time.Millisecond, Budget: 700 * time.Millisecond})
 	if err != nil {
@@ -546,5 +555,28 @@ func TestTextReport(t *testing.T) {
 	}
 	if !strings.Contains(colored.String(), "\x1b[31;1mFAIL") {
 		t.Error("colored report has no red FAIL")
+	}
+}
+
+// TestPlainHTTPLocalFake: a correct server on http://127.0.0.1 (Portico's
+// localhost default) warns about hosted clients but fails nothing.
+func TestPlainHTTPLocalFake(t *testing.T) {
+	s := oauthtest.New(oauthtest.Config{})
+	defer s.Close()
+	rep, err := doctor.Run(context.Background(), doctor.Options{URL: s.MCPURL(), Timeout: 3 * time.Second, Token: s.IssueToken(),
+		Interactive: &doctor.Interactive{Open: s.Approve, Wait: 10 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed() {
+		t.Fatalf("FAIL against a correct http fake: %v\n%s", ids(rep.Findings, doctor.StatusFail), textReport(t, rep))
+	}
+	for _, id := range []string{"reach.https", "reach.dns"} {
+		if f := mustFinding(t, rep, id); f.Status != doctor.StatusWarn {
+			t.Errorf("%s = %s, want WARN", id, f.Status)
+		}
+	}
+	if f := mustFinding(t, rep, "flow.token"); f.Status != doctor.StatusPass {
+		t.Errorf("flow.token = %s (%s)", f.Status, f.Evidence)
 	}
 }

@@ -24,6 +24,9 @@ const maxBody = 1 << 20
 // maxExcerpt caps the body excerpt in a finding's evidence.
 const maxExcerpt = 300
 
+// maxEvidence caps a finding's whole evidence (several exchanges at most).
+const maxEvidence = 1200
+
 // Request categories, each with the deadline hosted Claude applies
 // (CONNECTORS.md §0 item 4, §2.7).
 const (
@@ -116,6 +119,7 @@ func (r *runner) do(ctx context.Context, rq request) *exchange {
 		ex.err = fmt.Errorf("not sent: %w", err)
 		return ex
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var body io.Reader
@@ -143,7 +147,12 @@ func (r *runner) do(ctx context.Context, rq request) *exchange {
 	ex.dur = r.now().Sub(start)
 	if err != nil {
 		ex.err = err
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		switch {
+		case parent.Err() != nil:
+			// The run's budget (or the caller) stopped it, not this request's
+			// own timeout.
+			ex.err = fmt.Errorf("stopped: the run's time budget ran out: %w", err)
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 			ex.timedOut = true
 		}
 	}

@@ -58,13 +58,13 @@ func (r *runner) interactive(ctx context.Context) {
 		r.skipAllInteractive(fmt.Sprintf("cannot listen on %s for the callback: %v", addr, err))
 		return
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err != nil || !ap.Addr().IsLoopback() {
+	ap, err := netip.ParseAddrPort(ln.Addr().String())
+	if err != nil || !ap.Addr().IsLoopback() {
 		ln.Close()
 		r.skipAllInteractive("the callback listener must be on a loopback address, not " + ln.Addr().String())
 		return
 	}
-	redirect := fmt.Sprintf("http://127.0.0.1:%d/callback", port)
+	redirect := fmt.Sprintf("http://%s/callback", netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
 
 	got := make(chan callback, 1)
 	mux := http.NewServeMux()
@@ -179,7 +179,7 @@ func (r *runner) judgeCallback(cb callback, wantState string) {
 	q := cb.query
 	ev := fmt.Sprintf("%s /callback?%s", cb.method, redactURL("http://x/?" + q.Encode())[len("http://x/?"):])
 	if cb.method == http.MethodGet {
-		r.add(Finding{ID: "flow.redirect_status", Status: StatusPass, Title: "the browser came back with GET (a 302/303 redirect)", Evidence: ev}, nil)
+		r.add(Finding{ID: "flow.redirect_status", Status: StatusPass, Title: "the browser came back with GET: the consent redirect does not replay a POST", Evidence: ev}, nil)
 	} else {
 		r.add(Finding{ID: "flow.redirect_status", Status: StatusFail, Evidence: ev, Ref: "CONNECTORS.md §0 item 3, §2.5 (claude-ai-mcp#250, #313, #109)",
 			Title: "the browser came back with " + cb.method + ": the consent redirect is a 307/308, and Claude's callback answers 405",

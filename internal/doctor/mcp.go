@@ -158,6 +158,9 @@ func (r *runner) checkInitialize(ctx context.Context) string {
 	return session
 }
 
+// checkInitialized — MCP 2025-11-25 transports: for a notification, "If the
+// server accepts the input, the server MUST return HTTP status code 202
+// Accepted with no body."
 func (r *runner) checkInitialized(ctx context.Context) {
 	const ref = "CONNECTORS.md §11.28 (claude-ai-mcp#99)"
 	ex := r.mcpPost(ctx, map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"}, catOther, "MCP-Protocol-Version", "2025-11-25")

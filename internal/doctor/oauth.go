@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 )
 
@@ -169,6 +170,9 @@ type dcrResult struct {
 	ex     *exchange
 }
 
+// checkDCR sends each client's registration body. RFC 7591 §3.2.1: "The
+// server responds with an HTTP 201 Created status code and a body of type
+// application/json".
 func (r *runner) checkDCR(ctx context.Context) {
 	const ref = "RFC 7591 §3; CONNECTORS.md §11 B"
 	aggregates := []string{"dcr.nulls", "dcr.grant_types", "dcr.redirect_uris", "dcr.echo"}
@@ -290,14 +294,31 @@ func (r *runner) checkDCRAnswers(ok []dcrResult, rtProbe string) {
 	// Nulls and empty URL strings: Claude Code's (and the TypeScript SDK's)
 	// zod schema rejects them (claude-code#52565, #13685).
 	var nulls []string
+	who := map[string][]string{}
 	for _, d := range ok {
-		for k, v := range d.resp {
-			if v == nil {
-				nulls = append(nulls, fmt.Sprintf("%s: %q is null", d.client, k))
-			} else if s, isStr := v.(string); isStr && s == "" && contains(dcrURLFields, k) {
-				nulls = append(nulls, fmt.Sprintf("%s: %q is an empty string", d.client, k))
-			}
+		keys := make([]string, 0, len(d.resp))
+		for k := range d.resp {
+			keys = append(keys, k)
 		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v, what := d.resp[k], ""
+			if v == nil {
+				what = fmt.Sprintf("%q is null", k)
+			} else if s, isStr := v.(string); isStr && s == "" && contains(dcrURLFields, k) {
+				what = fmt.Sprintf("%q is an empty string", k)
+			}
+			if what == "" {
+				continue
+			}
+			if _, seen := who[what]; !seen {
+				nulls = append(nulls, what)
+			}
+			who[what] = append(who[what], d.client)
+		}
+	}
+	for i, what := range nulls {
+		nulls[i] = what + " (answers to " + strings.Join(who[what], ", ") + ")"
 	}
 	if len(nulls) == 0 {
 		r.add(Finding{ID: "dcr.nulls", Status: StatusPass, Title: "registration answers have no null members or empty URL strings", Evidence: ok[0].ex.evidence()}, nil)
@@ -615,9 +636,12 @@ func (r *runner) checkAuthorizePKCE(ctx context.Context, ae string) {
 	plain := r.getAuthorize(ctx, buildAuthorize(ae, authzParams{clientID: reg.id, redirect: reg.redirectURI, challenge: verifier, method: "plain", state: state(), resource: r.target.String()}))
 	missing := r.getAuthorize(ctx, buildAuthorize(ae, authzParams{clientID: reg.id, redirect: reg.redirectURI, state: state(), resource: r.target.String()}))
 	var accepted []string
-	for name, ex := range map[string]*exchange{"code_challenge_method=plain": plain, "no code_challenge": missing} {
-		if ok, _ := authzOutcome(ex, reg.redirectURI); ok {
-			accepted = append(accepted, name)
+	for _, c := range []struct {
+		name string
+		ex   *exchange
+	}{{"code_challenge_method=plain", plain}, {"no code_challenge", missing}} {
+		if ok, _ := authzOutcome(c.ex, reg.redirectURI); ok {
+			accepted = append(accepted, c.name)
 		}
 	}
 	ev := "plain: " + plain.evidence("Location") + " | missing: " + missing.evidence("Location")
@@ -632,6 +656,10 @@ func (r *runner) checkAuthorizePKCE(ctx context.Context, ae string) {
 
 // ---- Token endpoint ----
 
+// checkToken probes the token endpoint without a real code. RFC 6749 §4.1.3:
+// the client sends its parameters "using the application/x-www-form-urlencoded
+// format"; §5.2: an invalid_client answer "MAY return an HTTP 401" — and
+// Claude re-registers only on 401 (support.claude.com article 11503834).
 func (r *runner) checkToken(ctx context.Context) {
 	te := r.asString("token_endpoint")
 	if te == "" {

@@ -59,7 +59,9 @@ func (r *runner) checkReach(ctx context.Context) {
 	}
 	classes := map[string][]string{}
 	v4 := false
-	for _, a := range addrs {
+	for i, a := range addrs {
+		a = a.Unmap()
+		addrs[i] = a
 		c := addrClass(a)
 		classes[c] = append(classes[c], a.String())
 		if a.Unmap().Is4() {
@@ -324,9 +326,10 @@ func (r *runner) checkPathCase(ctx context.Context) {
 	if !r.relevant("mcp.path_case", "title-cased MCP path", ClientClaude) {
 		return
 	}
-	u := *r.target
-	u.Path, u.RawPath = "", ""
-	u2 := u.String() + tc
+	u2 := r.origin + tc
+	if r.target.RawQuery != "" {
+		u2 += "?" + r.target.RawQuery
+	}
 	want := http.StatusUnauthorized
 	if r.open {
 		want = http.StatusOK

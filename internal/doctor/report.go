@@ -187,7 +187,7 @@ func (r Report) WriteText(w io.Writer, color bool) error {
 		if v.Status == StatusWarn {
 			why = "warnings: " + strings.Join(v.Warnings, ", ")
 		}
-		if v.Status == StatusSkip || (why == "" && v.Note != "") {
+		if v.Status == StatusSkip {
 			why = v.Note
 		}
 		rows = append(rows, row{c, string(v.Status), dash(v.Step), shorten(why, 110)})

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/portico-mcp/portico/internal/store"
 )
 
@@ -19,6 +21,10 @@ type Store interface {
 	store.Users
 	store.Sessions
 	store.Invites
+	// Settings holds, under keys prefixed "identity:" and "webauthn:", the
+	// cookie sealing key and passkey credentials until the store has tables
+	// of its own for them.
+	store.Settings
 }
 
 // Options tunes identity. Zero fields take the documented defaults.
@@ -38,6 +44,9 @@ type Options struct {
 	HashConcurrency int
 	// Argon2 cost; defaults m=64 MiB, t=2, p=2. Tests may lower it.
 	Argon2 Argon2Params
+	// RPDisplayName is the relying party name passkey prompts show.
+	// Default "Portico".
+	RPDisplayName string
 }
 
 func (o *Options) defaults() {
@@ -52,6 +61,9 @@ func (o *Options) defaults() {
 	}
 	if o.HashConcurrency <= 0 {
 		o.HashConcurrency = 2
+	}
+	if o.RPDisplayName == "" {
+		o.RPDisplayName = "Portico"
 	}
 	o.Argon2.defaults()
 }
@@ -75,6 +87,12 @@ type Service struct {
 	opts   Options
 	sem    chan struct{}
 
+	sealMu  sync.Mutex
+	sealKey []byte // loaded lazily by sealer
+
+	passkeyMu sync.Mutex // serialises read-modify-write of passkey lists in this process
+	webauthn  *webauthn.WebAuthn
+
 	dummyOnce sync.Once
 	dummy     string
 }
@@ -93,6 +111,11 @@ var (
 	ErrInvalidInvite = errors.New("identity: invalid or expired link")
 	// ErrNoSession means the request carries no live session.
 	ErrNoSession = errors.New("identity: no session")
+	// ErrWrongPassword means the current password given to ChangePassword
+	// is not the account's.
+	ErrWrongPassword = errors.New("identity: the current password is wrong")
+	// ErrUnknownUser means no enabled account has that email address.
+	ErrUnknownUser = errors.New("identity: no account with that email address")
 )
 
 // New returns a Service.
@@ -112,6 +135,11 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.opts.defaults()
 	s.sem = make(chan struct{}, s.opts.HashConcurrency)
+	wa, err := newWebAuthn(s.issuer, s.opts.RPDisplayName)
+	if err != nil {
+		s.log.Info("passkeys are disabled", "reason", err.Error())
+	}
+	s.webauthn = wa
 	return s, nil
 }
 
@@ -218,3 +246,53 @@ func (s *Service) SetPassword(ctx context.Context, userID int64, password string
 	}
 	return nil
 }
+
+// Issuer returns the public origin the service was built with.
+func (s *Service) Issuer() string { return s.issuer }
+
+// UserByVerifiedEmail returns the enabled account whose address is email,
+// for sign-in through an upstream identity provider that vouched for the
+// address. It never creates accounts: an unknown or disabled address is
+// ErrUnknownUser. The caller must have checked that the provider verified
+// the address.
+func (s *Service) UserByVerifiedEmail(ctx context.Context, email string) (store.User, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return store.User{}, ErrUnknownUser
+	}
+	u, err := s.st.GetUserByEmail(ctx, e)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, ErrUnknownUser
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("identity: user by email: %w", err)
+	}
+	if u.Disabled {
+		return store.User{}, ErrUnknownUser
+	}
+	return u, nil
+}
+
+// ChangePassword sets a new password after checking the current one (when
+// the account has one). A wrong current password is ErrWrongPassword; a
+// weak new one ErrWeakPassword.
+func (s *Service) ChangePassword(ctx context.Context, userID int64, current, next string) error {
+	u, err := s.st.GetUser(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("identity: change password: %w", err)
+	}
+	if u.PasswordHash != "" {
+		ok, err := s.VerifyPassword(ctx, u.PasswordHash, current)
+		if err != nil && !errors.Is(err, errBadHash) {
+			return err
+		}
+		if !ok {
+			return ErrWrongPassword
+		}
+	}
+	return s.SetPassword(ctx, userID, next)
+}
+
+// CheckPasswordStrength reports ErrWeakPassword (wrapped, with the rule)
+// when pw would be refused, so forms can say so before other checks.
+func (s *Service) CheckPasswordStrength(pw string) error { return s.checkPassword(pw) }

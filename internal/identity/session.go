@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/portico-mcp/portico/internal/store"
@@ -131,4 +132,47 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// ListSessions returns the user's live sessions, newest activity first.
+func (s *Service) ListSessions(ctx context.Context, userID int64) ([]store.Session, error) {
+	all, err := s.st.ListUserSessions(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("identity: list sessions: %w", err)
+	}
+	now := s.now()
+	live := all[:0]
+	for _, sess := range all {
+		if now.Before(sess.ExpiresAt) {
+			live = append(live, sess)
+		}
+	}
+	slices.SortFunc(live, func(a, b store.Session) int { return b.LastSeenAt.Compare(a.LastSeenAt) })
+	return live, nil
+}
+
+// IsCurrent reports whether sess is the session of cur.
+func (c *Current) IsCurrent(sess store.Session) bool {
+	return subtle.ConstantTimeCompare(c.Session.IDHash, sess.IDHash) == 1
+}
+
+// EndOtherSessions signs the user of cur out everywhere else: every other
+// session of the user is deleted server-side, so its cookie stops working
+// at once. It returns how many were ended.
+func (s *Service) EndOtherSessions(ctx context.Context, cur *Current) (int, error) {
+	all, err := s.st.ListUserSessions(ctx, cur.User.ID)
+	if err != nil {
+		return 0, fmt.Errorf("identity: list sessions: %w", err)
+	}
+	n := 0
+	for _, sess := range all {
+		if cur.IsCurrent(sess) {
+			continue
+		}
+		if err := s.st.DeleteSession(ctx, sess.IDHash); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return n, fmt.Errorf("identity: delete session: %w", err)
+		}
+		n++
+	}
+	return n, nil
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -94,6 +95,27 @@ func requireInterop(t *testing.T) {
 // path printed) when it fails.
 func logDir(t *testing.T) string {
 	t.Helper()
+	logDirsMu.Lock()
+	defer logDirsMu.Unlock()
+	if dir, ok := logDirs[t]; ok {
+		return dir
+	}
+	dir := newLogDir(t)
+	logDirs[t] = dir
+	t.Cleanup(func() {
+		logDirsMu.Lock()
+		delete(logDirs, t)
+		logDirsMu.Unlock()
+	})
+	return dir
+}
+
+var (
+	logDirsMu sync.Mutex
+	logDirs   = map[*testing.T]string{}
+)
+
+func newLogDir(t *testing.T) string {
 	name := regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_")
 	if base := os.Getenv("PORTICO_INTEROP_LOGS"); base != "" {
 		dir := filepath.Join(base, name)
@@ -123,7 +145,15 @@ type outLog struct {
 	lines      []string
 }
 
-func newLog(t *testing.T, name string) *outLog {
+// newLog makes the log of a client: on failure its path and last 50 lines
+// are printed.
+func newLog(t *testing.T, name string) *outLog { return makeLog(t, name, true) }
+
+// newServerLog makes the log of a server process or proxy: on failure only
+// its path is printed.
+func newServerLog(t *testing.T, name string) *outLog { return makeLog(t, name, false) }
+
+func makeLog(t *testing.T, name string, tail bool) *outLog {
 	t.Helper()
 	path := filepath.Join(logDir(t), name+".log")
 	f, err := os.Create(path)
@@ -135,7 +165,9 @@ func newLog(t *testing.T, name string) *outLog {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.f.Close()
-		if t.Failed() {
+		if t.Failed() && !tail {
+			t.Logf("%s: full output in %s", l.name, l.path)
+		} else if t.Failed() {
 			tail := l.lines
 			if len(tail) > 50 {
 				tail = tail[len(tail)-50:]
@@ -193,6 +225,9 @@ func startProc(t *testing.T, log *outLog, cmd *exec.Cmd) *proc {
 		t.Fatal(err)
 	}
 	log.Line("$ ", strings.Join(cmd.Args, " "))
+	// Its own process group, so that killing it also ends what it spawned
+	// (mcp-remote under the stdio client, the Inspector's CLI under its launcher).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
@@ -217,12 +252,10 @@ func startProc(t *testing.T, log *outLog, cmd *exec.Cmd) *proc {
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
+		// The whole group, even when the leader already exited: a child it
+		// left behind must not outlive the test.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
 	})
 	return p
 }
@@ -271,7 +304,7 @@ func startServe(t *testing.T, name string, args ...string) *replica {
 	full := append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "debug"}, args...)
 	cmd := exec.Command(binary, full...)
 	cmd.Env = cleanEnv()
-	p := startProc(t, newLog(t, name), cmd)
+	p := startProc(t, newServerLog(t, name), cmd)
 	deadline := time.After(30 * time.Second)
 	for {
 		select {
@@ -371,7 +404,7 @@ func startPostgres(t *testing.T) *site {
 		targets = append(targets, u)
 	}
 	var n atomic.Uint64
-	plog := newLog(t, "proxy")
+	plog := newServerLog(t, "proxy")
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			i := int(n.Add(1) % 2)

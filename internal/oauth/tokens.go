@@ -146,6 +146,11 @@ func (s *Service) ExchangeCode(ctx context.Context, client store.Client, p Excha
 	}
 	resp, at, rt := s.newPair(g, now)
 	if err := s.st.CreateTokens(ctx, at, rt); err != nil {
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+			// The grant was revoked (or its client deleted) between the check
+			// above and the insert.
+			return TokenResponse{}, invalidGrant("the authorization was revoked")
+		}
 		return TokenResponse{}, serverError(fmt.Errorf("create tokens: %w", err))
 	}
 	s.touchClient(ctx, client, now)

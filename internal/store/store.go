@@ -195,7 +195,10 @@ type Client struct {
 type Clients interface {
 	// CreateClient inserts c; ErrConflict if the ID exists.
 	CreateClient(ctx context.Context, c Client) (Client, error)
-	// UpsertClient inserts or replaces c by ID (CIMD cache refresh).
+	// UpsertClient inserts or replaces c by ID (CIMD cache refresh). Every
+	// field but CreatedAt is replaced, DisabledAt and AllowedScopes included:
+	// callers refreshing a cache must carry an admin's cap and revocation
+	// over from the stored record.
 	UpsertClient(ctx context.Context, c Client) (Client, error)
 	GetClient(ctx context.Context, id string) (Client, error)
 	// FindClientByFingerprint returns the newest active client with that
@@ -206,6 +209,8 @@ type Clients interface {
 	// TouchClient records that the client obtained a token at t and clears
 	// its expiry.
 	TouchClient(ctx context.Context, id string, t time.Time) error
+	// DeleteClient deletes the client with its grants, tokens, codes and
+	// consents in one transaction; events stay.
 	DeleteClient(ctx context.Context, id string) error
 }
 
@@ -293,7 +298,9 @@ type Token struct {
 
 // Tokens keeps access and refresh tokens.
 type Tokens interface {
-	// CreateTokens inserts all tokens in one transaction.
+	// CreateTokens inserts all tokens in one transaction. A token that is not
+	// revoked must belong to a grant that exists (else ErrNotFound) and is not
+	// revoked (else ErrConflict), so no live token outlives its grant.
 	CreateTokens(ctx context.Context, ts ...Token) error
 	GetToken(ctx context.Context, hash []byte) (Token, error)
 	// RotateRefresh marks the refresh token oldHash rotated at now, sets its

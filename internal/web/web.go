@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"sync"
+	"time"
 )
 
 //go:embed templates/*.html
@@ -35,7 +36,7 @@ func parse() {
 		if base == "layout" {
 			continue
 		}
-		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			parseErr = fmt.Errorf("web: parse %s: %w", n, err)
 			return
@@ -44,11 +45,23 @@ func parse() {
 	}
 }
 
+// funcs are the template helpers every page may use.
+var funcs = template.FuncMap{
+	// fmtTime formats a time for people, in UTC.
+	"fmtTime": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+	},
+}
+
 // CSP is the Content-Security-Policy of every page: nothing but our own
-// stylesheet and images, no framing. form-action is deliberately absent:
-// browsers apply it to the redirect after a form post, which would block
-// the consent page's 303 to the client.
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; base-uri 'none'; frame-ancestors 'none'"
+// stylesheet, scripts (files under /static/, never inline) and images,
+// fetches only to our origin, no framing. form-action is deliberately
+// absent: browsers apply it to the redirect after a form post, which would
+// block the consent page's 303 to the client.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // Render writes page name (login, consent, setup, error) with data and
 // status 200. See RenderStatus.
@@ -89,5 +102,12 @@ func RenderStatus(w http.ResponseWriter, status int, name string, data any) erro
 // StaticHandler serves the embedded static files under /static/ (mount it
 // at "GET /static/").
 func StaticHandler() http.Handler {
-	return http.FileServer(http.FS(staticFS))
+	fsrv := http.FileServer(http.FS(staticFS))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "public, max-age=300")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		fsrv.ServeHTTP(w, r)
+	})
 }
