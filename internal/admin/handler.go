@@ -161,6 +161,7 @@ func (h *Handler) init() {
 func (h *Handler) funcs() template.FuncMap {
 	return template.FuncMap{
 		"when":     fmtTime,
+		"short":    fmtShort,
 		"ago":      func(t time.Time) string { return ago(t, h.now()) },
 		"join":     strings.Join,
 		"pathesc":  url.PathEscape,
@@ -419,24 +420,24 @@ func navOf(page string) string {
 // show (?done=key): never free text, never a secret.
 func flashText(key string) string {
 	return map[string]string{
-	"revoked":        "The client was revoked: all its tokens stopped working.",
-	"grant-revoked":  "The connection was revoked.",
-	"scopes":         "The client's scope cap was saved.",
-	"role":           "The role was changed.",
-	"disabled":       "The account was disabled: its sessions were ended and its connections revoked.",
-	"enabled":        "The account was enabled again.",
-	"password":       "The password was changed and the person's other sessions were ended.",
-	"token-revoked":  "The token was revoked.",
-	"saved":          "Saved.",
-	"published":      "Published.",
-	"draft":          "Moved back to draft.",
-	"pending":        "Submitted for review.",
-	"trash":          "Moved to the trash.",
-	"restored":       "Restored.",
-	"moderated":      "The comment was updated.",
-	"settings":       "The settings were saved.",
-	"password-reset": "Your password was changed. Sign in with it now.",
-	"created":        "Created.",
+		"revoked":        "The client was revoked: all its tokens stopped working.",
+		"grant-revoked":  "The connection was revoked.",
+		"scopes":         "The client's scope cap was saved.",
+		"role":           "The role was changed.",
+		"disabled":       "The account was disabled: its sessions were ended and its connections revoked.",
+		"enabled":        "The account was enabled again.",
+		"password":       "The password was changed and the person's other sessions were ended.",
+		"token-revoked":  "The token was revoked.",
+		"saved":          "Saved.",
+		"published":      "Published.",
+		"draft":          "Moved back to draft.",
+		"pending":        "Submitted for review.",
+		"trash":          "Moved to the trash.",
+		"restored":       "Restored.",
+		"moderated":      "The comment was updated.",
+		"settings":       "The settings were saved.",
+		"password-reset": "Your password was changed. Sign in with it now.",
+		"created":        "Created.",
 	}[key]
 }
 
@@ -460,6 +461,14 @@ func fmtTime(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
+}
+
+// fmtShort formats t for narrow table cells, to the minute.
+func fmtShort(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
 }
 
 // ago is a rough "3 min ago" relative to now.

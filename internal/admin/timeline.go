@@ -104,7 +104,7 @@ func (a Attempt) pastAuthorize() bool {
 
 // pastRegistration reports whether the attempt got to /authorize or beyond.
 func (a Attempt) pastRegistration() bool {
-	return a.pastAuthorize() || a.has(kindAuthShown, kindLoginOK, kindLoginFailed)
+	return a.pastAuthorize() || a.has(kindAuthShown)
 }
 
 // GroupAttempts splits one client's events (any order) into connection

@@ -130,6 +130,7 @@ func TestGroupAttempts(t *testing.T) {
 			ev(3, 60, kindConsentOK, grant("g2")), ev(4, 61, kindTokenIssued, grant("g2"))}, [][]int64{{1, 2}, {3, 4}}},
 		{"denied redirect stays with its consent", []store.Event{ev(1, 0, kindAuthShown), ev(2, 1, kindConsentDenied),
 			ev(3, 1, kindAuthError, failed("access_denied", "the user denied access"))}, [][]int64{{1, 2, 3}}},
+		{"sign-in before registration joins it", []store.Event{ev(1, 0, kindLoginOK), ev(2, 1, kindRegistered), ev(3, 2, kindAuthShown)}, [][]int64{{1, 2, 3}}},
 		{"unsorted input", []store.Event{ev(2, 1, kindRegistered), ev(1, 0, kindPRM)}, [][]int64{{1, 2}}},
 	}
 	for _, c := range cases {

@@ -59,11 +59,13 @@ var rules = []rule{
 			"net/http/httptest", "database/sql", "modernc.org/sqlite", "github.com/jackc/pgx",
 			"github.com/modelcontextprotocol/go-sdk", ours + "/web", ours + "/server", ours + "/cli",
 		}, surfaces, backends),
+		allow:  []string{"database/sql/driver"}, // interfaces only, via github.com/google/uuid
 		reason: "domain logic never depends on pages, SQL drivers or the MCP SDK",
 	},
 	{
 		from:   []string{"internal/authserver", "internal/mcpserver", "internal/admin", "internal/site", "internal/gateway"},
 		deny:   join([]string{ours + "/server", ours + "/cli", "database/sql"}, surfaces, backends),
+		allow:  []string{"database/sql/driver"}, // interfaces only, via github.com/google/uuid
 		reason: "HTTP surfaces never import each other or a storage backend; server assembles them",
 	},
 	{

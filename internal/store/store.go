@@ -33,6 +33,8 @@ type Store interface {
 	Terms
 	Settings
 	PersonalTokens
+	WebAuthnCredentials
+	SSERelay
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
@@ -569,4 +571,79 @@ type Settings interface {
 	GetSettings(ctx context.Context) (map[string]string, error)
 	// PutSettings upserts every key in kv in one transaction.
 	PutSettings(ctx context.Context, kv map[string]string) error
+	// PutSettingIfAbsent stores value under key unless the key exists, and
+	// returns the value stored afterwards (so replicas starting together
+	// agree on one generated key).
+	PutSettingIfAbsent(ctx context.Context, key, value string) (string, error)
+}
+
+// ---------------------------------------------------------------------------
+// Passkeys
+
+// WebAuthnCredential is a passkey registered by a user. Data is the
+// library's credential record (JSON), opaque to the store.
+type WebAuthnCredential struct {
+	ID         []byte // credential ID, unique
+	UserID     int64
+	Name       string
+	Data       []byte
+	SignCount  uint32
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero: never used
+}
+
+// WebAuthnCredentials keeps passkeys.
+type WebAuthnCredentials interface {
+	// CreateWebAuthnCredential inserts c; ErrConflict if the ID exists.
+	CreateWebAuthnCredential(ctx context.Context, c WebAuthnCredential) error
+	GetWebAuthnCredential(ctx context.Context, id []byte) (WebAuthnCredential, error)
+	// ListWebAuthnCredentials returns the user's passkeys, oldest first.
+	ListWebAuthnCredentials(ctx context.Context, userID int64) ([]WebAuthnCredential, error)
+	// UpdateWebAuthnCredentialUse records a sign-in: it sets SignCount to
+	// newCount, Data and LastUsedAt if the stored SignCount still equals
+	// oldCount; ErrConflict if it moved, ErrNotFound if the ID is unknown.
+	UpdateWebAuthnCredentialUse(ctx context.Context, id []byte, oldCount, newCount uint32, data []byte, at time.Time) error
+	// DeleteWebAuthnCredential removes the user's passkey; ErrNotFound if
+	// that user has no passkey with this ID.
+	DeleteWebAuthnCredential(ctx context.Context, userID int64, id []byte) error
+}
+
+// ---------------------------------------------------------------------------
+// Legacy SSE across replicas
+
+// SSESession is a legacy HTTP+SSE stream held open by one replica. Replicas
+// that receive a POST for a session they do not hold queue the message for
+// the holder.
+type SSESession struct {
+	ID        string // the session ID the client posts to
+	ReplicaID string // the process holding the stream
+	UserID    int64  // the person whose token opened it
+	ClientID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time // the holder refreshes it while the stream is open
+}
+
+// SSEMessage is a client message for a session held by another replica.
+type SSEMessage struct {
+	ID        int64
+	SessionID string
+	ReplicaID string // copied from the session when queued
+	Body      []byte // the JSON-RPC message as posted
+	CreatedAt time.Time
+}
+
+// SSERelay keeps legacy SSE sessions and the messages queued for them.
+type SSERelay interface {
+	// PutSSESession inserts or refreshes a session.
+	PutSSESession(ctx context.Context, s SSESession) error
+	// GetSSESession returns a session; ErrNotFound if unknown.
+	GetSSESession(ctx context.Context, id string) (SSESession, error)
+	DeleteSSESession(ctx context.Context, id string) error
+	// EnqueueSSEMessage queues m for its session's replica (ReplicaID is
+	// taken from the session); ErrNotFound if the session is unknown or
+	// expired at m.CreatedAt.
+	EnqueueSSEMessage(ctx context.Context, m SSEMessage) (SSEMessage, error)
+	// TakeSSEMessages deletes and returns up to limit messages queued for
+	// replicaID, oldest first; each message is returned to one caller only.
+	TakeSSEMessages(ctx context.Context, replicaID string, limit int) ([]SSEMessage, error)
 }

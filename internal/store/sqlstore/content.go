@@ -622,6 +622,20 @@ func (db *DB) GetSettings(ctx context.Context) (map[string]string, error) {
 	return kv, nil
 }
 
+// PutSettingIfAbsent stores value under key unless the key exists, and
+// returns the stored value.
+func (db *DB) PutSettingIfAbsent(ctx context.Context, key, value string) (string, error) {
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO NOTHING`, key, value); err != nil {
+		return "", db.wrap(err, "put setting %q if absent", key)
+	}
+	var stored string
+	if err := db.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, key).Scan(&stored); err != nil {
+		return "", db.wrap(err, "put setting %q if absent", key)
+	}
+	return stored, nil
+}
+
 // PutSettings upserts every key in kv in one transaction.
 func (db *DB) PutSettings(ctx context.Context, kv map[string]string) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {

@@ -77,6 +77,9 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Even
 const (
 	keepRevoked = 24 * time.Hour      // revoked tokens, used invites
 	keepEvents  = 90 * 24 * time.Hour // the connection timeline
+	// keepSSEMessages bounds how long a message waits for a replica that
+	// stopped taking them.
+	keepSSEMessages = 10 * time.Minute
 )
 
 // GarbageCollect deletes, in one transaction: authorization codes, sessions
@@ -89,7 +92,7 @@ func (db *DB) GarbageCollect(ctx context.Context, at time.Time) (store.GCStats, 
 	n := ts(or(at, now()))
 	dayAgo := ts(or(at, now()).Add(-keepRevoked))
 	st := store.GCStats{"auth_codes": 0, "tokens": 0, "sessions": 0, "invites": 0, "clients": 0, "grants": 0,
-		"consents": 0, "events": 0}
+		"consents": 0, "events": 0, "sse_sessions": 0, "sse_messages": 0}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		// Unused dynamic clients first, with their codes, grants and consents.
 		deadClients := `IN (SELECT id FROM clients WHERE type = $1 AND expires_at <> 0 AND expires_at < $2
@@ -115,6 +118,9 @@ func (db *DB) GarbageCollect(ctx context.Context, at time.Time) (store.GCStats, 
 			{"invites", `DELETE FROM invites WHERE (expires_at <> 0 AND expires_at < $1)
 				OR (used_at <> 0 AND used_at < $2)`, []any{n, dayAgo}},
 			{"events", `DELETE FROM events WHERE at < $1`, []any{ts(or(at, now()).Add(-keepEvents))}},
+			{"sse_messages", `DELETE FROM sse_messages WHERE created_at < $1 OR session_id NOT IN (SELECT id FROM sse_sessions)`,
+				[]any{ts(or(at, now()).Add(-keepSSEMessages))}},
+			{"sse_sessions", `DELETE FROM sse_sessions WHERE expires_at < $1`, []any{n}},
 		}
 		for _, s := range steps {
 			res, err := tx.ExecContext(ctx, s.query, s.args...)

@@ -60,7 +60,7 @@ type Search struct {
 // empty; single-row compare-and-swaps are one conditional UPDATE, and every
 // multi-row write is one transaction.
 type DB struct {
-	w, r *sql.DB
+	w, r *pool
 	d    Dialect
 }
 
@@ -70,17 +70,20 @@ var _ store.Store = (*DB)(nil)
 // the same pool). The schema must already exist: the backend packages run
 // their migrations first. DB takes ownership of both pools; Close closes them.
 func New(w, r *sql.DB, d Dialect) *DB {
-	if r == nil {
-		r = w
+	cache := d.Name == "sqlite" // see pool
+	wp := newPool(w, cache)
+	rp := wp
+	if r != nil && r != w {
+		rp = newPool(r, cache)
 	}
-	return &DB{w: w, r: r, d: d}
+	return &DB{w: wp, r: rp, d: d}
 }
 
 // Writer returns the pool every write goes through.
-func (db *DB) Writer() *sql.DB { return db.w }
+func (db *DB) Writer() *sql.DB { return db.w.DB }
 
 // Reader returns the pool reads outside transactions go through.
-func (db *DB) Reader() *sql.DB { return db.r }
+func (db *DB) Reader() *sql.DB { return db.r.DB }
 
 // Ping reports whether both pools answer.
 func (db *DB) Ping(ctx context.Context) error {

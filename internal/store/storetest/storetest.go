@@ -50,7 +50,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Search", searchCases()},
 		{"Comments", commentCases()},
 		{"Terms", termCases()},
-		{"Settings", settingsCases()},
+		{"Settings", append(settingsCases(), settingIfAbsentCases()...)},
+		{"WebAuthnCredentials", webauthnCases()},
+		{"SSERelay", sseCases()},
 		{"GarbageCollect", gcCases()},
 		{"Ping", pingCases()},
 	}
