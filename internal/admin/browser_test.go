@@ -23,7 +23,6 @@ import (
 
 	"github.com/portico-mcp/portico/internal/admin"
 	"github.com/portico-mcp/portico/internal/config"
-	"github.com/portico-mcp/portico/internal/content"
 	"github.com/portico-mcp/portico/internal/identity"
 	"github.com/portico-mcp/portico/internal/oauth"
 	"github.com/portico-mcp/portico/internal/server"
@@ -365,5 +364,4 @@ func TestBrowserAdminFlow(t *testing.T) {
 	if p := text(t, ctx); !regexp.MustCompile(`(?s)administrator revoked this client`).MatchString(p) {
 		t.Errorf("revoked client page lacks the diagnosis:\n%.2000s", p)
 	}
-	_ = content.Scopes
 }

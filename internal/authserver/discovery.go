@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"github.com/portico-mcp/portico/internal/oauth"
 	"net/http"
 	"strings"
 
@@ -11,13 +12,15 @@ import (
 // location for the MCP path, in any letter case and with a trailing slash
 // (CONNECTORS.md tests 2, 3, 38). Public, 200, never redirected.
 func (h *Handler) handlePRM(w http.ResponseWriter, r *http.Request) error {
-	if !h.isResourceSuffix(r.PathValue("rest")) {
+	rest := r.PathValue("rest")
+	sse := strings.EqualFold("/"+strings.Trim(rest, "/"), oauth.LegacySSEPath)
+	if !h.isResourceSuffix(rest) && !sse {
 		http.NotFound(w, r)
 		return nil
 	}
 	h.recordLimited(r.Context(), r, "metadata.prm", map[string]string{"path": r.URL.Path})
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	return httpx.WriteJSON(w, http.StatusOK, h.oa.ProtectedResourceMetadata())
+	return httpx.WriteJSON(w, http.StatusOK, h.oa.ProtectedResourceMetadataFor("/"+strings.Trim(rest, "/")))
 }
 
 // handleASMetadata serves the one RFC 8414 document. Only the root and the

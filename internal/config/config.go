@@ -34,6 +34,10 @@ type Config struct {
 	RefreshGrace    time.Duration
 	ClientTTL       time.Duration // unused dynamic registrations expire after this
 
+	// Upstream sign-in (optional): any OIDC issuer, and GitHub.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCName string
+	GitHubClientID, GitHubClientSecret                   string
+
 	ShutdownTimeout time.Duration
 	GCInterval      time.Duration
 	Demo            bool // fill an empty site with demo content
@@ -96,6 +100,12 @@ func (c *Config) FlagSet(fs *flag.FlagSet, serveOnly bool) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may run after SIGINT/SIGTERM")
 	fs.DurationVar(&c.GCInterval, "gc-interval", c.GCInterval, "how often expired rows are deleted")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "fill an empty site with demo content")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "upstream OpenID Connect issuer for sign-in (Google, GitLab, Keycloak...); register <public-url>/login/oidc/callback with it")
+	fs.StringVar(&c.OIDCClientID, "oidc-client-id", c.OIDCClientID, "client ID at the upstream OIDC issuer")
+	fs.StringVar(&c.OIDCClientSecret, "oidc-client-secret", c.OIDCClientSecret, "client secret at the upstream OIDC issuer (prefer the PORTICO_OIDC_CLIENT_SECRET variable)")
+	fs.StringVar(&c.OIDCName, "oidc-name", c.OIDCName, "button label for the upstream OIDC issuer (default: its host)")
+	fs.StringVar(&c.GitHubClientID, "github-client-id", c.GitHubClientID, "GitHub OAuth app client ID for sign-in with GitHub")
+	fs.StringVar(&c.GitHubClientSecret, "github-client-secret", c.GitHubClientSecret, "GitHub OAuth app client secret (prefer the PORTICO_GITHUB_CLIENT_SECRET variable)")
 }
 
 // Usage writes the flags of a subcommand and their environment variables.
@@ -282,6 +292,16 @@ func (c Config) Validate() error {
 	if c.RefreshGrace > 10*time.Minute {
 		add("--refresh-grace", fmt.Sprintf("%s is too long: a stolen refresh token could be replayed that long", c.RefreshGrace), "keep it at or below 60s (the default)")
 	}
+	if (c.OIDCIssuer != "") != (c.OIDCClientID != "") || (c.OIDCIssuer != "" && c.OIDCClientSecret == "") {
+		add("--oidc-issuer", "upstream OIDC needs --oidc-issuer, --oidc-client-id and --oidc-client-secret together", "set all three, or none")
+	} else if c.OIDCIssuer != "" {
+		if u, err := url.Parse(c.OIDCIssuer); err != nil || u.Scheme != "https" || u.Host == "" {
+			add("--oidc-issuer", fmt.Sprintf("%q is not an https URL", c.OIDCIssuer), "use the issuer URL from the provider's documentation, e.g. https://accounts.google.com")
+		}
+	}
+	if (c.GitHubClientID != "") != (c.GitHubClientSecret != "") {
+		add("--github-client-id", "sign-in with GitHub needs --github-client-id and --github-client-secret together", "set both, or neither")
+	}
 	for _, o := range c.AllowedOrigins {
 		if u, err := url.Parse(o); err != nil || u.Host == "" || u.Path != "" {
 			add("--allowed-origins", fmt.Sprintf("%q is not an origin", o), "use scheme://host[:port], e.g. http://localhost:6274")
@@ -297,6 +317,12 @@ func (c Config) Validate() error {
 func (c Config) Redacted() Config {
 	r := c
 	r.DB = redactDSN(c.DB)
+	if r.OIDCClientSecret != "" {
+		r.OIDCClientSecret = "xxxxx"
+	}
+	if r.GitHubClientSecret != "" {
+		r.GitHubClientSecret = "xxxxx"
+	}
 	return r
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"flag"
 	"os"
 	"path/filepath"
@@ -119,6 +120,10 @@ func TestValidate(t *testing.T) {
 		{"everything at once", []string{"--data-dir", dir, "--log-level", "loud", "--log-format", "xml", "--refresh-grace", "1h", "--access-token-ttl", "1s"},
 			[]string{"--log-level", "--log-format", "--access-token-ttl", "--refresh-grace"}},
 		{"bad origin", []string{"--data-dir", dir, "--allowed-origins", "localhost"}, []string{"--allowed-origins"}},
+		{"ok oidc", []string{"--data-dir", dir, "--oidc-issuer", "https://accounts.example.com", "--oidc-client-id", "id", "--oidc-client-secret", "s"}, nil},
+		{"oidc half configured", []string{"--data-dir", dir, "--oidc-issuer", "https://accounts.example.com"}, []string{"--oidc-issuer"}},
+		{"oidc issuer not https", []string{"--data-dir", dir, "--oidc-issuer", "http://idp", "--oidc-client-id", "id", "--oidc-client-secret", "s"}, []string{"--oidc-issuer"}},
+		{"github half configured", []string{"--data-dir", dir, "--github-client-id", "id"}, []string{"--github-client-id"}},
 	}
 	if !roWritable {
 		tests = append(tests, struct {
@@ -167,6 +172,10 @@ func TestValidate(t *testing.T) {
 func TestRedacted(t *testing.T) {
 	c := Defaults()
 	c.DB = "postgres://user:s3cret@db:5432/p"
+	c.OIDCClientSecret, c.GitHubClientSecret = "oidc-s3cret", "gh-s3cret"
+	if r := c.Redacted(); strings.Contains(fmt.Sprintf("%+v", r), "s3cret") {
+		t.Errorf("Redacted leaks a secret: %+v", r)
+	}
 	if r := c.Redacted(); strings.Contains(r.DB, "s3cret") || !strings.Contains(r.DB, "user") {
 		t.Errorf("Redacted DB = %q", r.DB)
 	}

@@ -104,8 +104,10 @@ func checkDiscovery(t *testing.T, s *site, endpoint string, get bool) prm {
 		t.Errorf("discovery: protected resource metadata %s is not a usable RFC 9728 document (%v): %.300s", m[1], err, body)
 		return prm{}
 	}
-	if p.Resource != s.MCP {
-		t.Errorf("discovery: PRM resource = %q, want %q", p.Resource, s.MCP)
+	// RFC 9728 §3.3: the resource is the URL the client was given (the
+	// legacy /sse endpoint has its own document).
+	if p.Resource != endpoint {
+		t.Errorf("discovery: PRM resource = %q, want %q (RFC 9728 §3.3: the URL in use)", p.Resource, endpoint)
 	}
 	as := strings.TrimSuffix(p.AuthorizationServers[0], "/")
 	resp, err = httpClient.Get(as + "/.well-known/oauth-authorization-server")

@@ -96,7 +96,7 @@ func runTSSDK(t *testing.T, s *site, transport, endpoint string) {
 				if err := json.Unmarshal([]byte(strings.TrimPrefix(l.Text, "DONE ")), &sum); err != nil {
 					t.Fatalf("bad DONE line: %v", err)
 				}
-				checkTSSummary(t, s, sum)
+				checkTSSummary(t, s, sum, transport)
 				t.Logf("TypeScript SDK (%s): flow, %d read tools, refresh and reconnect in %v", transport, len(sum.Called), time.Since(start).Round(time.Millisecond))
 				return
 			}
@@ -114,7 +114,7 @@ func runTSSDK(t *testing.T, s *site, transport, endpoint string) {
 	}
 }
 
-func checkTSSummary(t *testing.T, s *site, sum tsSummary) {
+func checkTSSummary(t *testing.T, s *site, sum tsSummary, transport string) {
 	t.Helper()
 	for _, want := range []string{"search", "fetch", "get_post", "list_posts"} {
 		if !slices.Contains(sum.Tools, want) {
@@ -124,8 +124,14 @@ func checkTSSummary(t *testing.T, s *site, sum tsSummary) {
 	if len(sum.Called) < 5 {
 		t.Errorf("only %d read-only tools were called: %v", len(sum.Called), sum.Called)
 	}
-	if got := sum.Authorize["resource"]; got != s.MCP {
-		t.Errorf("the SDK asked for resource %q, want %q (from the PRM document)", got, s.MCP)
+	// The legacy endpoint's PRM names <origin>/sse (RFC 9728 §3.3); the
+	// server binds either to the same audience.
+	want := s.MCP
+	if transport == "sse" {
+		want = s.Public + "/sse"
+	}
+	if got := sum.Authorize["resource"]; got != want {
+		t.Errorf("the SDK asked for resource %q, want %q (from the PRM document)", got, want)
 	}
 	if sum.Refresh == nil {
 		t.Errorf("no refresh recorded")

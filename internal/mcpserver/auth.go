@@ -58,6 +58,19 @@ func bearerToken(r *http.Request) (string, bool) {
 	return tok, tok != ""
 }
 
+// challengeFor is challenge for the endpoint r was sent to: the legacy SSE
+// endpoints point at their own PRM document, whose resource is <origin>/sse,
+// because clients check that the PRM resource matches the URL they use
+// (RFC 9728 §3.3).
+func (h *Handler) challengeFor(r *http.Request, errCode, desc, scope string) string {
+	c := h.challenge(errCode, desc, scope)
+	p := strings.ToLower(r.URL.Path)
+	if strings.HasPrefix(p, "/sse") || strings.HasPrefix(p, "/messages") {
+		c = strings.Replace(c, h.prmURL, h.origin+"/.well-known/oauth-protected-resource/sse", 1)
+	}
+	return c
+}
+
 // challenge builds the WWW-Authenticate value for a 401 or 403.
 //
 // RFC 6750 §3: "If the request lacks any authentication information ..., the

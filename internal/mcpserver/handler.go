@@ -70,6 +70,10 @@ type Handler struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed when
 	// recording the client address of events; nil trusts none.
 	TrustedProxies []netip.Prefix
+	// Relay lets any replica accept a message for a legacy SSE stream that
+	// another replica holds; nil serves the legacy transport from one
+	// process only. store.SSERelay implements it.
+	Relay SSERelay
 	// Stateful, when true, keeps legacy sessions in memory (Mcp-Session-Id).
 	// The default, stateless, serves every protocol era on any replica.
 	Stateful bool
@@ -94,6 +98,7 @@ type Handler struct {
 
 	streamable http.Handler
 	sse        http.Handler
+	relay      *relay
 	seen       *seenSet
 	users      userCache
 }
@@ -207,6 +212,9 @@ func (h *Handler) build() error {
 		MaxRequestBodyBytes:        h.maxBody,
 		Logger:                     h.log,
 	})
+	if h.Relay != nil {
+		h.relay = newRelay(h.Relay, h.now)
+	}
 	h.sse = mcp.NewSSEHandler(h.serverForRequest, &mcp.SSEOptions{
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        h.maxBody,
@@ -279,13 +287,13 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (Principa
 	if r.URL.Query().Has("access_token") {
 		// RFC 6750 §2.3 allows URI query tokens; we never accept them
 		// because URLs end up in logs and browser history.
-		w.Header().Set("WWW-Authenticate", h.challenge("invalid_request", "send the access token in the Authorization header, not the URL", all.names()))
+		w.Header().Set("WWW-Authenticate", h.challengeFor(r, "invalid_request", "send the access token in the Authorization header, not the URL", all.names()))
 		writeRPCError(w, http.StatusBadRequest, nil, rpcError{Code: codeInvalidRequest, Message: "Bad Request: access tokens in the query string are not accepted; use Authorization: Bearer"})
 		return Principal{}, false
 	}
 	tok, ok := bearerToken(r)
 	if !ok {
-		w.Header().Set("WWW-Authenticate", h.challenge("", "", all.names()))
+		w.Header().Set("WWW-Authenticate", h.challengeFor(r, "", "", all.names()))
 		writeRPCError(w, http.StatusUnauthorized, nil, rpcError{Code: codeUnauthorized, Message: "Unauthorized"})
 		return Principal{}, false
 	}
@@ -308,7 +316,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) (Pri
 	if isInvalidToken(err) {
 		h.log.InfoContext(r.Context(), "mcp token refused", "error", err)
 		all := maskRead | maskWrite | maskPublish | maskAdmin
-		w.Header().Set("WWW-Authenticate", h.challenge("invalid_token", "the access token is invalid, expired, revoked or for another resource", all.names()))
+		w.Header().Set("WWW-Authenticate", h.challengeFor(r, "invalid_token", "the access token is invalid, expired, revoked or for another resource", all.names()))
 		writeRPCError(w, http.StatusUnauthorized, nil, rpcError{Code: codeUnauthorized, Message: "Unauthorized: invalid token"})
 		return Principal{}, false
 	}
@@ -430,7 +438,14 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		w.Header().Set("X-Accel-Buffering", "no")
 	}
-	h.sse.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), &p)))
+	switch {
+	case h.relay != nil && r.Method == http.MethodGet:
+		h.serveSSEGet(w, r, &p)
+	case h.relay != nil && r.Method == http.MethodPost:
+		h.serveSSEPost(w, r, &p)
+	default:
+		h.sse.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), &p)))
+	}
 }
 
 type principalKey struct{}

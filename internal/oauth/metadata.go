@@ -23,6 +23,19 @@ func (s *Service) ProtectedResourceMetadata() ProtectedResourceMetadata {
 	}
 }
 
+// ProtectedResourceMetadataFor returns the PRM document for the resource at
+// path: the legacy SSE endpoint gets its own resource identifier (RFC 9728
+// §3.3: the resource "MUST be identical to the protected resource's resource
+// identifier value into which the well-known URI path suffix was inserted");
+// every other path gets the canonical document.
+func (s *Service) ProtectedResourceMetadataFor(path string) ProtectedResourceMetadata {
+	m := s.ProtectedResourceMetadata()
+	if strings.EqualFold(strings.TrimSuffix(path, "/"), LegacySSEPath) {
+		m.Resource = s.issuer + LegacySSEPath
+	}
+	return m
+}
+
 // ResourceMetadataURL is the absolute URL of the path-inserted PRM document
 // (RFC 9728 §3.1), used in the WWW-Authenticate challenge.
 func (s *Service) ResourceMetadataURL() string {

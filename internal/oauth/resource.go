@@ -20,6 +20,12 @@ func (s *Service) NormalizeResource(raw string) (string, *Error) {
 	return normalizeResource(s.issuer, s.resource, s.resourcePath, raw)
 }
 
+// LegacySSEPath is the legacy HTTP+SSE endpoint. It is the same protected
+// resource as the MCP endpoint: its PRM names <issuer>/sse (clients check the
+// PRM resource against the URL they were given), and a token requested for it
+// is bound to the canonical resource, so either endpoint accepts it.
+const LegacySSEPath = "/sse"
+
 func normalizeResource(issuer, canonical, path, raw string) (string, *Error) {
 	if raw == "" {
 		return canonical, nil
@@ -46,7 +52,7 @@ func normalizeResource(issuer, canonical, path, raw string) (string, *Error) {
 		return bad(fmt.Sprintf("%q is not served here", raw))
 	}
 	p := strings.TrimSuffix(u.EscapedPath(), "/")
-	if p == "" || strings.EqualFold(p, path) {
+	if p == "" || strings.EqualFold(p, path) || strings.EqualFold(p, LegacySSEPath) {
 		return canonical, nil
 	}
 	return bad(fmt.Sprintf("path %q is not a protected resource", u.Path))

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/portico-mcp/portico/internal/admin"
 	"github.com/portico-mcp/portico/internal/authserver"
 	"github.com/portico-mcp/portico/internal/config"
 	"github.com/portico-mcp/portico/internal/content"
@@ -140,20 +141,33 @@ func (s *Server) mount(_ context.Context, mux *http.ServeMux) error {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
 
+	cfg := s.opts.Config
+	var ups []authserver.Upstream
+	if cfg.OIDCIssuer != "" {
+		ups = append(ups, authserver.Upstream{Kind: authserver.KindOIDC, Name: cfg.OIDCName, Issuer: cfg.OIDCIssuer,
+			ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret})
+	}
+	if cfg.GitHubClientID != "" {
+		ups = append(ups, authserver.Upstream{Kind: authserver.KindGitHub, ClientID: cfg.GitHubClientID,
+			ClientSecret: cfg.GitHubClientSecret})
+	}
 	as, err := authserver.New(authserver.Config{
 		OAuth: s.oauth, Identity: s.identity, Logger: s.log,
-		Options: authserver.Options{TrustedProxies: s.opts.Config.TrustedProxies},
+		Options: authserver.Options{TrustedProxies: cfg.TrustedProxies, Upstreams: ups},
 	})
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
 	as.Mount(mux)
+	(&admin.Handler{Store: s.opts.Store, OAuth: s.oauth, Identity: s.identity, Content: s.content,
+		PublicURL: cfg.PublicURL, Logger: s.log, Now: s.opts.Now}).Mount(mux)
 
 	mcp := &mcpserver.Handler{
 		Content:        s.content,
 		Verifier:       s.oauth,
 		Users:          s.opts.Store,
 		Events:         s.opts.Store,
+		Relay:          s.opts.Store,
 		Metrics:        toolMetrics{s.toolCalls},
 		PublicURL:      s.opts.Config.PublicURL,
 		AllowedOrigins: s.opts.Config.AllowedOrigins,
