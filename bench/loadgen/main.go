@@ -296,12 +296,12 @@ func fakeIP() string {
 }
 
 type flow struct {
-	base, public   string
-	email, pass    string
-	redirect       string
-	jar            http.CookieJar
-	api, browser   *http.Client
-	loggedIn       atomic.Bool
+	base, public string
+	email, pass  string
+	redirect     string
+	jar          http.CookieJar
+	api, browser *http.Client
+	loggedIn     atomic.Bool
 }
 
 func newFlow(base, public, email, pass string) *flow {
@@ -722,4 +722,3 @@ func cmdStartup(args []string) error {
 	return emit(result{Name: "startup", N: len(times), Extra: map[string]any{
 		"startup_ms_median": times[len(times)/2], "startup_ms_all": times, "idle_rss_kb": rss}})
 }
-
