@@ -96,6 +96,11 @@ func emit(r result) error {
 // runLoop runs c workers in a closed loop: warm-up, then d of measurement.
 // each(worker) returns a function doing one operation.
 func runLoop(c int, warm, d time.Duration, each func(w int) (func() error, error)) ([][]time.Duration, float64, error) {
+	return runLoopHook(c, warm, d, nil, nil, each)
+}
+
+// runLoopHook is runLoop calling start when measurement starts.
+func runLoopHook(c int, warm, d time.Duration, start, end func(), each func(w int) (func() error, error)) ([][]time.Duration, float64, error) {
 	ops := make([]func() error, c)
 	for i := range c {
 		op, err := each(i)
@@ -134,10 +139,16 @@ func runLoop(c int, warm, d time.Duration, each func(w int) (func() error, error
 		}()
 	}
 	time.Sleep(warm)
+	if start != nil {
+		start()
+	}
 	measuring.Store(true)
 	t0 := time.Now()
 	time.Sleep(d)
 	measuring.Store(false)
+	if end != nil {
+		end()
+	}
 	secs := time.Since(t0).Seconds()
 	stop.Store(true)
 	wg.Wait()
@@ -244,6 +255,7 @@ func cmdRPC(args []string) error {
 	warm := fs.Duration("warmup", 2*time.Second, "warm-up")
 	want := fs.String("expect", "", "substring every answer must contain")
 	name := fs.String("name", "rpc", "name in the result")
+	pid := fs.Int("pid", 0, "server process: report its CPU time per request")
 	var bodies multiFlag
 	fs.Var(&bodies, "body", "JSON-RPC body (repeat to rotate several)")
 	_ = fs.Parse(args)
@@ -265,7 +277,8 @@ func cmdRPC(args []string) error {
 		reqs = append(reqs, r.Bytes())
 	}
 	conns := make([]*rawConn, *c)
-	lat, secs, err := runLoop(*c, *warm, *d, func(w int) (func() error, error) {
+	var cpu0, cpu1 int64
+	lat, secs, err := runLoopHook(*c, *warm, *d, func() { cpu0 = cpuTicks(*pid) }, func() { cpu1 = cpuTicks(*pid) }, func(w int) (func() error, error) {
 		rc := &rawConn{addr: u.Host, reqs: reqs, k: w, check: checkRPC(*want), first: true}
 		conns[w] = rc
 		return rc.do, nil
@@ -278,7 +291,11 @@ func cmdRPC(args []string) error {
 	if err != nil {
 		return err
 	}
-	return emit(summarize(*name, *c, lat, secs))
+	r := summarize(*name, *c, lat, secs)
+	if *pid != 0 && r.N > 0 {
+		r.Extra = map[string]any{"server_cpu_us_per_req": float64(cpu1-cpu0) * 1e4 / float64(r.N)}
+	}
+	return emit(r)
 }
 
 // ---------------------------------------------------------------------------
@@ -721,4 +738,29 @@ func cmdStartup(args []string) error {
 	slices.Sort(times)
 	return emit(result{Name: "startup", N: len(times), Extra: map[string]any{
 		"startup_ms_median": times[len(times)/2], "startup_ms_all": times, "idle_rss_kb": rss}})
+}
+
+// ---------------------------------------------------------------------------
+// CPU accounting: server CPU time per request, read from /proc, is steadier
+// than requests per second on a shared machine.
+
+func cpuTicks(pid int) int64 {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+2:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + k // clock ticks, 100 per second on Linux
 }

@@ -26,8 +26,6 @@ type tokenListData struct {
 }
 
 // expiryChoices are the lifetimes offered for a personal token ("" never).
-func expiryChoices() []string { return []string{"7", "30", "90", "365", "never"} }
-
 func (h *Handler) tokenList(w http.ResponseWriter, r *http.Request, s *session) error {
 	f := newForm(url.Values{"expires": {"90"}})
 	return h.renderTokens(w, r, s, http.StatusOK, f, nil, "")

@@ -60,8 +60,11 @@ func (a *softAuthenticator) authData(attested bool) []byte {
 		out = append(out, make([]byte, 16)...) // AAGUID: zero
 		out = binary.BigEndian.AppendUint16(out, uint16(len(a.credID)))
 		out = append(out, a.credID...)
-		x := a.key.PublicKey.X.FillBytes(make([]byte, 32))
-		y := a.key.PublicKey.Y.FillBytes(make([]byte, 32))
+		raw, err := a.key.PublicKey.Bytes() // 0x04 || X || Y
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		x, y := raw[1:33], raw[33:65]
 		cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
 		if err != nil {
 			a.t.Fatal(err)

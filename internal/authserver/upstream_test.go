@@ -244,7 +244,7 @@ func fakeGitHub(t *testing.T, emails *[]map[string]any, mu *sync.Mutex) *httptes
 	})
 	mux.HandleFunc("GET /api/user/emails", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer gho_test" {
-			http.Error(w, "unauthorized", 401)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		mu.Lock()

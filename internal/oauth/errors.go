@@ -74,13 +74,6 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// withStatus returns a copy of e with another status.
-func (e *Error) withStatus(status int) *Error {
-	c := *e
-	c.Status = status
-	return &c
-}
-
 func invalidGrant(format string, args ...any) *Error {
 	return Errorf(ErrCodeInvalidGrant, format, args...)
 }

@@ -10,7 +10,6 @@ import (
 
 func postKey(p store.Post) string { return string(p.Type) + ":" + p.Slug }
 
-func postIDKey(p store.Post) string { return idKey(p.ID) }
 
 // newPost creates p (type post and status draft unless set) and returns it as
 // it should read back.

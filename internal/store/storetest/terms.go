@@ -8,7 +8,6 @@ import (
 	"github.com/portico-mcp/portico/internal/store"
 )
 
-func termKey(tm store.Term) string { return string(tm.Taxonomy) + ":" + tm.Slug }
 
 func termCases() []testCase {
 	return []testCase{
