@@ -46,7 +46,7 @@ func main() {
 	}
 	cmds := map[string]func([]string) error{
 		"rpc": cmdRPC, "token": cmdToken, "dance": cmdDance, "refresh": cmdRefresh,
-		"conns": cmdConns, "startup": cmdStartup,
+		"conns": cmdConns, "startup": cmdStartup, "report": cmdReport,
 	}
 	f, ok := cmds[os.Args[1]]
 	if !ok {

@@ -10,7 +10,6 @@ import (
 
 func postKey(p store.Post) string { return string(p.Type) + ":" + p.Slug }
 
-
 // newPost creates p (type post and status draft unless set) and returns it as
 // it should read back.
 func newPost(t *testing.T, s store.Store, p store.Post) store.Post {

@@ -8,7 +8,6 @@ import (
 	"github.com/portico-mcp/portico/internal/store"
 )
 
-
 func termCases() []testCase {
 	return []testCase{
 		{"create and read back every field", func(t *testing.T, s store.Store) {
