@@ -121,8 +121,8 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	ctx := t.Context()
 	u := newSchema(t)
 	s := openAt(t, u)
-	if v, err := s.MigrationVersion(ctx); err != nil || v != 1 {
-		t.Errorf("MigrationVersion: got %d, %v; want 1, nil", v, err)
+	if v, err := s.MigrationVersion(ctx); err != nil || v != latestMigration(t) {
+		t.Errorf("MigrationVersion: got %d, %v; want %d, nil", v, err, latestMigration(t))
 	}
 	if n, err := s.Migrate(ctx); err != nil || n != 0 {
 		t.Errorf("Migrate on a migrated schema: got %d, %v; want 0, nil", n, err)
@@ -147,8 +147,8 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 			t.Errorf("Open %d: %v", i, err)
 			continue
 		}
-		if v, err := stores[i].MigrationVersion(t.Context()); err != nil || v != 1 {
-			t.Errorf("Open %d: MigrationVersion: got %d, %v; want 1, nil", i, v, err)
+		if v, err := stores[i].MigrationVersion(t.Context()); err != nil || v != latestMigration(t) {
+			t.Errorf("Open %d: MigrationVersion: got %d, %v; want %d, nil", i, v, err, latestMigration(t))
 		}
 		stores[i].Close()
 	}

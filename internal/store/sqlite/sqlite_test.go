@@ -47,8 +47,8 @@ func TestOpenCreatesParentDirAndMigrates(t *testing.T) {
 		t.Fatalf("database file: %v", err)
 	}
 	v, err := s.MigrationVersion(ctx)
-	if err != nil || v != 1 {
-		t.Errorf("MigrationVersion: got %d, %v; want 1, nil", v, err)
+	if err != nil || v != latestMigration(t) {
+		t.Errorf("MigrationVersion: got %d, %v; want %d, nil", v, err, latestMigration(t))
 	}
 	n, err := s.Migrate(ctx)
 	if err != nil || n != 0 {
@@ -60,8 +60,8 @@ func TestOpenCreatesParentDirAndMigrates(t *testing.T) {
 
 	// Reopening applies nothing and keeps the data.
 	s2 := openAt(t, path)
-	if v, err := s2.MigrationVersion(ctx); err != nil || v != 1 {
-		t.Errorf("MigrationVersion after reopen: got %d, %v; want 1, nil", v, err)
+	if v, err := s2.MigrationVersion(ctx); err != nil || v != latestMigration(t) {
+		t.Errorf("MigrationVersion after reopen: got %d, %v; want %d, nil", v, err, latestMigration(t))
 	}
 	if n, err := s2.Migrate(ctx); err != nil || n != 0 {
 		t.Errorf("Migrate after reopen: got %d, %v; want 0, nil", n, err)
