@@ -70,13 +70,15 @@ stop() { kill "${PID[$1]}" 2>/dev/null || true; wait "${PID[$1]}" 2>/dev/null ||
 record() { printf '{"target":"%s","workload":"%s","round":%s,"r":%s}\n' "$1" "$2" "$3" "$4" >>"$RES"; }
 
 EMAIL=bench@example.com PASS=bench-password-123
-# portico_up NAME PORT DATADIR [--db URL] [--public-url URL]: a user and a server.
+# portico_up NAME PORT DATADIR [PUBLIC-URL [DB-URL]]: a user and a server.
 portico_up() {
-  local name=$1 port=$2 dir=$3; shift 3
+  local name=$1 port=$2 dir=$3 public=${4:-http://127.0.0.1:$2} db=()
+  [ -n "${5:-}" ] && db=(--db "$5")
   mkdir -p "$dir"
-  echo "$PASS" | "$BIN/portico" user add --email "$EMAIL" --role admin --password-stdin --data-dir "$dir" "$@" >/dev/null 2>&1 || true
+  echo "$PASS" | "$BIN/portico" user add --email "$EMAIL" --role admin --password-stdin --data-dir "$dir" "${db[@]}" >"$WORK/$name-user.log" 2>&1 ||
+    grep -qi "already" "$WORK/$name-user.log" || { cat "$WORK/$name-user.log" >&2; exit 1; }
   start "$name" "$port" "$BIN/portico" serve --listen "127.0.0.1:$port" --data-dir "$dir" --demo \
-    --trusted-proxies 127.0.0.1/32 --log-level error --public-url "http://127.0.0.1:$port" "$@"
+    --trusted-proxies 127.0.0.1/32 --log-level error --public-url "$public" "${db[@]}"
 }
 
 log "targets"
@@ -100,8 +102,8 @@ PGOK=0
 if [ "$MODE" = full ] && psql "$PG" -qAtc 'DROP SCHEMA IF EXISTS portico_bench CASCADE; CREATE SCHEMA portico_bench' >/dev/null 2>&1; then
   PGOK=1
   PGURL="$PG&search_path=portico_bench"
-  portico_up portico-pg 9106 "$WORK/pg-a" --db "$PGURL" --public-url http://127.0.0.1:9108
-  portico_up portico-pg-b 9107 "$WORK/pg-b" --db "$PGURL" --public-url http://127.0.0.1:9108
+  portico_up portico-pg 9106 "$WORK/pg-a" http://127.0.0.1:9108 "$PGURL"
+  portico_up portico-pg-b 9107 "$WORK/pg-b" http://127.0.0.1:9108 "$PGURL"
   start proxy 9108 "$BIN/proxy" -listen 127.0.0.1:9108 -backends http://127.0.0.1:9106,http://127.0.0.1:9107
   PGTOK=$(LG token -base http://127.0.0.1:9108 -email "$EMAIL" -password "$PASS" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
   PGPOST=$(curl -fsS http://127.0.0.1:9108/mcp -H "Authorization: Bearer $PGTOK" -H 'Content-Type: application/json' \

@@ -126,13 +126,23 @@ func waitPath(t *testing.T, ctx context.Context, want string) string {
 	return ""
 }
 
+// bodyText returns the page's text, retrying while a navigation replaces
+// the document (the body is briefly missing or the context destroyed).
 func bodyText(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	var err error
+	for range 50 {
+		var s string
+		s, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		if err == nil && s != "" {
+			return s
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return ""
 }
 
 func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
