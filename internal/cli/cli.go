@@ -42,6 +42,8 @@ func commands() []command {
 		{"serve", "run the server", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "manage accounts: user add, user list", runUser},
+		{"client", "manage OAuth clients: client add (pre-register), client list, client revoke", runClient},
+		{"token", "create a personal access token: token create", runToken},
 		{"doctor", "diagnose any remote MCP server's OAuth and MCP the way each client connects", runDoctor},
 		{"version", "print the version", runVersion},
 	}

@@ -611,3 +611,75 @@ func checkDoctor(t *testing.T, name, out, stderr string, code int) []finding {
 	}
 	return rep.Findings
 }
+
+func TestClientAndTokenCommands(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, "--data-dir", dir)
+	addUser(t, "owner@example.com", "correct horse battery", "--data-dir", dir)
+
+	// A pre-registered confidential client completes the flow with its secret.
+	out, stderr, code := run(t, "", "client", "add", "--data-dir", dir, "--name", "Static app",
+		"--redirect-uri", "http://127.0.0.1:9/callback", "--scope", "content:read,content:write")
+	if code != 0 {
+		t.Fatalf("client add: %d %s", code, stderr)
+	}
+	id := regexp.MustCompile(`client_id: (\S+)`).FindStringSubmatch(out)
+	secret := regexp.MustCompile(`client_secret: (pt_cs_\S+)`).FindStringSubmatch(out)
+	if id == nil || secret == nil {
+		t.Fatalf("client add printed %q", out)
+	}
+	c := oauthClient{ID: id[1], Secret: secret[1], RedirectURI: "http://127.0.0.1:9/callback"}
+	v := newVerifier()
+	code1 := authorizeAt(t, p.URL, p.Public, c, "owner@example.com", "correct horse battery", v)
+	resp, body := postForm(t, http.DefaultClient, p.URL+"/token", url.Values{
+		"grant_type": {"authorization_code"}, "code": {code1}, "redirect_uri": {c.RedirectURI},
+		"code_verifier": {v}, "client_id": {c.ID}, "client_secret": {c.Secret},
+	})
+	if resp.StatusCode != 200 {
+		t.Fatalf("token with the pre-registered secret: %d %s", resp.StatusCode, body)
+	}
+	var tk tokens
+	_ = json.Unmarshal([]byte(body), &tk)
+	if tk.Scope != "content:read content:write" {
+		t.Errorf("scope cap not applied: %q", tk.Scope)
+	}
+	if s, _ := mcpCall(t, p.URL, tk.AccessToken, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`); s != 200 {
+		t.Errorf("tools/list with the static client's token: %d", s)
+	}
+	out, _, _ = run(t, "", "client", "list", "--data-dir", dir)
+	if !strings.Contains(out, c.ID) || !strings.Contains(out, "static") {
+		t.Errorf("client list: %q", out)
+	}
+	// Bad input: one line per problem, nothing created.
+	_, stderr, code = run(t, "", "client", "add", "--data-dir", dir, "--redirect-uri", "javascript:alert(1)")
+	if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 1 {
+		t.Errorf("bad client add: %d %q", code, stderr)
+	}
+	// Revoking from the shell kills the token at once in the running server.
+	out, stderr, code = run(t, "", "client", "revoke", c.ID, "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "1 active grant") {
+		t.Errorf("client revoke: %d %q %q", code, out, stderr)
+	}
+	if s, _ := mcpCall(t, p.URL, tk.AccessToken, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`); s != 401 {
+		t.Errorf("token still works after client revoke: %d", s)
+	}
+
+	// A personal access token works in the header and is refused in the URL.
+	out, stderr, code = run(t, "", "token", "create", "--data-dir", dir, "--email", "owner@example.com", "--name", "script", "--scope", "content:read")
+	pat := strings.TrimSpace(out)
+	if code != 0 || !strings.HasPrefix(pat, "pt_pat_") || strings.Contains(stderr, pat) {
+		t.Fatalf("token create: %d %q %q", code, out, stderr)
+	}
+	status, body := mcpCall(t, p.URL, pat, `{"jsonrpc":"2.0","id":3,"method":"tools/list"}`)
+	if status != 200 || strings.Contains(body, `"create_post"`) || !strings.Contains(body, `"get_post"`) {
+		t.Errorf("read-only PAT: %d, write tools listed: %v", status, strings.Contains(body, `"create_post"`))
+	}
+	req, _ := http.NewRequest("POST", p.URL+"/mcp?access_token="+pat, strings.NewReader(`{"jsonrpc":"2.0","id":4,"method":"tools/list"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode == 200 {
+		t.Errorf("token in the query string accepted: %v %v", err, resp.StatusCode)
+	}
+	if strings.Contains(p.Logs(), pat) || strings.Contains(p.Logs(), tk.AccessToken) || strings.Contains(p.Logs(), c.Secret) {
+		t.Error("a secret appears in the server log")
+	}
+}

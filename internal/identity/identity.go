@@ -21,9 +21,9 @@ type Store interface {
 	store.Users
 	store.Sessions
 	store.Invites
-	// Settings holds, under keys prefixed "identity:" and "webauthn:", the
-	// cookie sealing key and passkey credentials until the store has tables
-	// of its own for them.
+	store.WebAuthnCredentials
+	// Settings holds the cookie sealing key under "identity:sealing_key",
+	// created once with PutSettingIfAbsent.
 	store.Settings
 }
 
@@ -90,8 +90,7 @@ type Service struct {
 	sealMu  sync.Mutex
 	sealKey []byte // loaded lazily by sealer
 
-	passkeyMu sync.Mutex // serialises read-modify-write of passkey lists in this process
-	webauthn  *webauthn.WebAuthn
+	webauthn *webauthn.WebAuthn
 
 	dummyOnce sync.Once
 	dummy     string

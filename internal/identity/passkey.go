@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,10 +43,7 @@ const (
 	passkeyCeremonyTTL = 5 * time.Minute
 	// maxPasskeys bounds the credentials one account may register.
 	maxPasskeys = 20
-	// passkeySettingPrefix + user ID is the store.Settings key of a user's
-	// passkeys (JSON) until the store has a table for them.
-	passkeySettingPrefix = "webauthn:user:"
-	flowWebAuthn         = "webauthn"
+	flowWebAuthn = "webauthn"
 )
 
 // newWebAuthn configures the relying party from the public origin.
@@ -90,11 +86,16 @@ type Passkey struct {
 	Synced     bool      // backup eligible: a synced (multi-device) passkey
 }
 
+// storedPasskey is one row of store.WebAuthnCredentials with its
+// credential record decoded.
 type storedPasskey struct {
-	Name       string              `json:"name"`
-	CreatedAt  time.Time           `json:"created_at"`
-	LastUsedAt time.Time           `json:"last_used_at,omitzero"`
-	Credential webauthn.Credential `json:"credential"`
+	Name       string
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	Credential webauthn.Credential
+	// SignCount is the stored sign count: the compare-and-swap token of
+	// the next sign-in with this passkey.
+	SignCount uint32
 }
 
 func (p storedPasskey) view() Passkey {
@@ -137,48 +138,22 @@ func (w waUser) WebAuthnCredentials() []webauthn.Credential {
 }
 
 func (s *Service) loadPasskeys(ctx context.Context, userID int64) ([]storedPasskey, error) {
-	kv, err := s.st.GetSettings(ctx)
+	rows, err := s.st.ListWebAuthnCredentials(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("identity: load passkeys: %w", err)
 	}
-	raw := kv[passkeySettingPrefix+strconv.FormatInt(userID, 10)]
-	if raw == "" {
-		return nil, nil
-	}
-	var ps []storedPasskey
-	if err := json.Unmarshal([]byte(raw), &ps); err != nil {
-		return nil, fmt.Errorf("identity: decode passkeys of user %d: %w", userID, err)
+	ps := make([]storedPasskey, 0, len(rows))
+	for _, row := range rows {
+		p := storedPasskey{Name: row.Name, CreatedAt: row.CreatedAt, LastUsedAt: row.LastUsedAt, SignCount: row.SignCount}
+		if err := json.Unmarshal(row.Data, &p.Credential); err != nil {
+			return nil, fmt.Errorf("identity: decode a passkey of user %d: %w", userID, err)
+		}
+		// The row's sign count is authoritative: it is what the
+		// compare-and-swap of the last sign-in wrote.
+		p.Credential.Authenticator.SignCount = row.SignCount
+		ps = append(ps, p)
 	}
 	return ps, nil
-}
-
-func (s *Service) savePasskeys(ctx context.Context, userID int64, ps []storedPasskey) error {
-	if ps == nil {
-		ps = []storedPasskey{}
-	}
-	b, err := json.Marshal(ps)
-	if err != nil {
-		return fmt.Errorf("identity: encode passkeys: %w", err)
-	}
-	if err := s.st.PutSettings(ctx, map[string]string{passkeySettingPrefix + strconv.FormatInt(userID, 10): string(b)}); err != nil {
-		return fmt.Errorf("identity: save passkeys: %w", err)
-	}
-	return nil
-}
-
-// updatePasskeys runs fn on the user's passkeys and saves the result.
-func (s *Service) updatePasskeys(ctx context.Context, userID int64, fn func([]storedPasskey) ([]storedPasskey, error)) error {
-	s.passkeyMu.Lock()
-	defer s.passkeyMu.Unlock()
-	ps, err := s.loadPasskeys(ctx, userID)
-	if err != nil {
-		return err
-	}
-	ps, err = fn(ps)
-	if err != nil {
-		return err
-	}
-	return s.savePasskeys(ctx, userID, ps)
 }
 
 // ListPasskeys returns the user's passkeys, oldest first.
@@ -200,13 +175,14 @@ func (s *Service) RemovePasskey(ctx context.Context, userID int64, id string) er
 	if err != nil || len(raw) == 0 {
 		return ErrPasskeyNotFound
 	}
-	return s.updatePasskeys(ctx, userID, func(ps []storedPasskey) ([]storedPasskey, error) {
-		i := slices.IndexFunc(ps, func(p storedPasskey) bool { return bytes.Equal(p.Credential.ID, raw) })
-		if i < 0 {
-			return nil, ErrPasskeyNotFound
-		}
-		return slices.Delete(ps, i, i+1), nil
-	})
+	err = s.st.DeleteWebAuthnCredential(ctx, userID, raw)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrPasskeyNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("identity: remove passkey: %w", err)
+	}
+	return nil
 }
 
 // ceremony is the sealed state between the two halves of a ceremony.
@@ -259,25 +235,35 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, w http.Response
 	if err != nil {
 		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyFailed, err)
 	}
-	var added storedPasskey
-	err = s.updatePasskeys(ctx, u.ID, func(ps []storedPasskey) ([]storedPasskey, error) {
-		if len(ps) >= maxPasskeys {
-			return nil, fmt.Errorf("%w: an account may have at most %d passkeys", ErrPasskeyFailed, maxPasskeys)
-		}
-		cred, err := s.webauthn.CreateCredential(waUser{u: u, creds: ps}, c.Session, parsed)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrPasskeyFailed, err)
-		}
-		for _, p := range ps {
-			if bytes.Equal(p.Credential.ID, cred.ID) {
-				return nil, fmt.Errorf("%w: this passkey is already registered", ErrPasskeyFailed)
-			}
-		}
-		added = storedPasskey{Name: passkeyName(name, s.now()), CreatedAt: s.now(), Credential: *cred}
-		return append(ps, added), nil
-	})
+	ps, err := s.loadPasskeys(ctx, u.ID)
 	if err != nil {
 		return Passkey{}, err
+	}
+	// The cap is checked before the insert, not in the same statement, so
+	// two registrations racing may pass it together; it bounds the list,
+	// it is not a security boundary.
+	if len(ps) >= maxPasskeys {
+		return Passkey{}, fmt.Errorf("%w: an account may have at most %d passkeys", ErrPasskeyFailed, maxPasskeys)
+	}
+	cred, err := s.webauthn.CreateCredential(waUser{u: u, creds: ps}, c.Session, parsed)
+	if err != nil {
+		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyFailed, err)
+	}
+	data, err := json.Marshal(cred)
+	if err != nil {
+		return Passkey{}, fmt.Errorf("identity: encode passkey: %w", err)
+	}
+	added := storedPasskey{Name: passkeyName(name, s.now()), CreatedAt: s.now(), Credential: *cred, SignCount: cred.Authenticator.SignCount}
+	err = s.st.CreateWebAuthnCredential(ctx, store.WebAuthnCredential{ID: cred.ID, UserID: u.ID, Name: added.Name,
+		Data: data, SignCount: added.SignCount, CreatedAt: added.CreatedAt})
+	if errors.Is(err, store.ErrConflict) {
+		// Credential IDs are unique across accounts (WebAuthn §7.1 step
+		// 25: "If the credentialId is already known, the Relying Party
+		// SHOULD fail this registration ceremony").
+		return Passkey{}, fmt.Errorf("%w: this passkey is already registered", ErrPasskeyFailed)
+	}
+	if err != nil {
+		return Passkey{}, fmt.Errorf("identity: store passkey: %w", err)
 	}
 	return added.view(), nil
 }
@@ -332,7 +318,10 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, w http.ResponseWriter,
 	if err != nil {
 		return store.User{}, fmt.Errorf("%w: %w", ErrPasskeyFailed, err)
 	}
-	var found store.User
+	var (
+		found store.User
+		creds []storedPasskey
+	)
 	handler := func(_, handle []byte) (webauthn.User, error) {
 		id, ok := userFromHandle(handle)
 		if !ok {
@@ -349,29 +338,40 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, w http.ResponseWriter,
 		if err != nil {
 			return nil, err
 		}
-		found = u
+		found, creds = u, ps
 		return waUser{u: u, creds: ps}, nil
 	}
 	_, cred, err := s.webauthn.ValidatePasskeyLogin(handler, c.Session, parsed)
 	if err != nil {
 		return store.User{}, fmt.Errorf("%w: %w", ErrPasskeyFailed, err)
 	}
+	// WebAuthn §6.1.1: a sign count not greater than the stored one
+	// "is a signal that the authenticator may be cloned"; we refuse it.
 	if cred.Authenticator.CloneWarning {
 		s.log.WarnContext(ctx, "passkey sign counter went backwards; refusing a possibly cloned authenticator", "user_id", found.ID)
 		return store.User{}, fmt.Errorf("%w: sign counter went backwards", ErrPasskeyFailed)
 	}
-	err = s.updatePasskeys(ctx, found.ID, func(ps []storedPasskey) ([]storedPasskey, error) {
-		for i := range ps {
-			if bytes.Equal(ps[i].Credential.ID, cred.ID) {
-				ps[i].Credential.Authenticator = cred.Authenticator
-				ps[i].Credential.Flags = cred.Flags
-				ps[i].LastUsedAt = s.now()
-			}
-		}
-		return ps, nil
-	})
+	i := slices.IndexFunc(creds, func(p storedPasskey) bool { return bytes.Equal(p.Credential.ID, cred.ID) })
+	if i < 0 {
+		return store.User{}, fmt.Errorf("%w: the passkey was removed", ErrPasskeyFailed)
+	}
+	data, err := json.Marshal(cred)
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, fmt.Errorf("identity: encode passkey: %w", err)
+	}
+	// Compare-and-swap on the sign count we verified against: two
+	// sign-ins presenting the same counter (a cloned authenticator, or one
+	// assertion replayed concurrently on two replicas) cannot both pass,
+	// because the second finds the count moved.
+	err = s.st.UpdateWebAuthnCredentialUse(ctx, cred.ID, creds[i].SignCount, cred.Authenticator.SignCount, data, s.now())
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		s.log.WarnContext(ctx, "passkey sign count moved during the sign-in; refusing a concurrent use of one counter value", "user_id", found.ID)
+		return store.User{}, fmt.Errorf("%w: the sign counter moved during the sign-in", ErrPasskeyFailed)
+	case errors.Is(err, store.ErrNotFound):
+		return store.User{}, fmt.Errorf("%w: the passkey was removed", ErrPasskeyFailed)
+	case err != nil:
+		return store.User{}, fmt.Errorf("identity: record passkey use: %w", err)
 	}
 	return found, nil
 }

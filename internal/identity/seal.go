@@ -26,39 +26,24 @@ var ErrFlowExpired = errors.New("identity: this sign-in step expired or was star
 // maxFlowCookie bounds the size of a sealed cookie we accept.
 const maxFlowCookie = 3500
 
-// key returns the sealing key, creating and storing it on first use.
+// key returns the sealing key, creating it on first use. The key is
+// stored with PutSettingIfAbsent, so replicas starting together agree on
+// the first one written and never overwrite each other's.
 func (s *Service) key(ctx context.Context) ([]byte, error) {
 	s.sealMu.Lock()
 	defer s.sealMu.Unlock()
 	if s.sealKey != nil {
 		return s.sealKey, nil
 	}
-	read := func() ([]byte, error) {
-		kv, err := s.st.GetSettings(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("identity: read sealing key: %w", err)
-		}
-		if v := kv[sealKeySetting]; v != "" {
-			k, err := base64.RawStdEncoding.DecodeString(v)
-			if err == nil && len(k) == 32 {
-				return k, nil
-			}
-		}
-		return nil, nil
-	}
-	k, err := read()
+	stored, err := s.st.PutSettingIfAbsent(ctx, sealKeySetting, base64.RawStdEncoding.EncodeToString(random32()))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("identity: sealing key: %w", err)
 	}
-	if k == nil {
-		if err := s.st.PutSettings(ctx, map[string]string{sealKeySetting: base64.RawStdEncoding.EncodeToString(random32())}); err != nil {
-			return nil, fmt.Errorf("identity: store sealing key: %w", err)
-		}
-		// Read back what is stored, so two replicas racing on first use
-		// converge on the last write.
-		if k, err = read(); err != nil || k == nil {
-			return nil, fmt.Errorf("identity: sealing key not readable after write: %w", err)
-		}
+	k, err := base64.RawStdEncoding.DecodeString(stored)
+	if err != nil || len(k) != 32 {
+		// Never replace a stored key that does not decode: another
+		// replica may be using it. An operator must look at it.
+		return nil, fmt.Errorf("identity: the stored %s is not a base64 32-byte key", sealKeySetting)
 	}
 	s.sealKey = k
 	return k, nil
