@@ -16,6 +16,7 @@ import (
 type backend interface {
 	store.Store
 	MigrationVersion(ctx context.Context) (int64, error)
+	LatestMigration() int64
 }
 
 // openStore picks the backend named by cfg.DB and opens it, running
@@ -56,6 +57,6 @@ func runMigrate(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "portico migrate: %s\n", oneLine(err))
 		return exitFail
 	}
-	fmt.Fprintf(env.Stdout, "database %s is at schema version %d\n", cfg.Redacted().DB, v)
+	fmt.Fprintf(env.Stdout, "database %s is at schema version %d (latest %d)\n", cfg.Redacted().DB, v, st.LatestMigration())
 	return exitOK
 }

@@ -42,7 +42,7 @@ var (
 const (
 	passkeyCeremonyTTL = 5 * time.Minute
 	// maxPasskeys bounds the credentials one account may register.
-	maxPasskeys = 20
+	maxPasskeys  = 20
 	flowWebAuthn = "webauthn"
 )
 

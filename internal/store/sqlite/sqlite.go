@@ -111,6 +111,16 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	return len(res), nil
 }
 
+// LatestMigration is the version of the newest migration built into the
+// binary; after Open, MigrationVersion equals it.
+func (s *Store) LatestMigration() int64 {
+	var v int64
+	for _, src := range s.provider.ListSources() {
+		v = max(v, src.Version)
+	}
+	return v
+}
+
 // MigrationVersion returns the version of the newest applied migration.
 func (s *Store) MigrationVersion(ctx context.Context) (int64, error) {
 	v, err := s.provider.GetDBVersion(ctx)

@@ -47,8 +47,8 @@ func TestOpenCreatesParentDirAndMigrates(t *testing.T) {
 		t.Fatalf("database file: %v", err)
 	}
 	v, err := s.MigrationVersion(ctx)
-	if err != nil || v != latestMigration(t) {
-		t.Errorf("MigrationVersion: got %d, %v; want %d, nil", v, err, latestMigration(t))
+	if err != nil || v != latestMigration(t, s) {
+		t.Errorf("MigrationVersion: got %d, %v; want %d, nil", v, err, latestMigration(t, s))
 	}
 	n, err := s.Migrate(ctx)
 	if err != nil || n != 0 {
@@ -60,8 +60,8 @@ func TestOpenCreatesParentDirAndMigrates(t *testing.T) {
 
 	// Reopening applies nothing and keeps the data.
 	s2 := openAt(t, path)
-	if v, err := s2.MigrationVersion(ctx); err != nil || v != latestMigration(t) {
-		t.Errorf("MigrationVersion after reopen: got %d, %v; want %d, nil", v, err, latestMigration(t))
+	if v, err := s2.MigrationVersion(ctx); err != nil || v != latestMigration(t, s) {
+		t.Errorf("MigrationVersion after reopen: got %d, %v; want %d, nil", v, err, latestMigration(t, s))
 	}
 	if n, err := s2.Migrate(ctx); err != nil || n != 0 {
 		t.Errorf("Migrate after reopen: got %d, %v; want 0, nil", n, err)
@@ -457,4 +457,15 @@ func TestDeleteClientTakesItsGrantsAndTokens(t *testing.T) {
 			}
 		}
 	}
+}
+
+// latestMigration is the newest built-in migration, checked to be more than
+// the first so a broken embed cannot make the comparison vacuous.
+func latestMigration(t testing.TB, s *Store) int64 {
+	t.Helper()
+	v := s.LatestMigration()
+	if v < 2 {
+		t.Fatalf("LatestMigration = %d: the migrations are not embedded", v)
+	}
+	return v
 }
