@@ -418,7 +418,7 @@ func (h *Handler) clientRevoke(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 	}
 	h.OAuth.RecordEvent(ctx, store.Event{Kind: kindAdminRevoked, ClientID: c.ID, UserID: s.User.ID,
-		Detail: map[string]string{"by": s.User.Email, "grants": strconv.FormatInt(n, 10)}, RemoteIP: remoteIP(r), UserAgent: r.UserAgent()})
+		Detail: map[string]string{"by": s.User.Email, "grants": strconv.FormatInt(n, 10)}, RemoteIP: h.clientIP(r), UserAgent: r.UserAgent()})
 	h.log().InfoContext(ctx, "client revoked", "client_id", c.ID, "grants", n, "by", s.User.ID)
 	return redirect(w, r, "/admin/clients/"+url.PathEscape(c.ID), "revoked")
 }
@@ -642,17 +642,9 @@ func (h *Handler) timeline(w http.ResponseWriter, r *http.Request, s *session) e
 	}
 	d := timelineData{Rows: rows, Kind: f.Kind, Search: search, Kinds: []string{kindPRM, kindAS, kindRegistered, kindCIMD, kindAuthShown,
 		kindAuthError, kindLoginOK, kindLoginFailed, kindConsentOK, kindConsentDenied, kindTokenIssued, kindRefreshed, kindTokenError,
-		kindRefreshReuse, kindCodeReplay, kindRevoked, kindFirstCall, kindAdminRevoked}}
+		kindRefreshReuse, kindCodeReplay, kindRevoked, kindFirstCall, kindAdminRevoked, kindRateLimitHit}}
 	if len(evs) == f.Limit {
 		d.Next = withParam(r.URL, "before", strconv.FormatInt(evs[len(evs)-1].ID, 10))
 	}
 	return h.render(w, r, http.StatusOK, "timeline", s, "Connection timeline", d)
-}
-
-func remoteIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
 }

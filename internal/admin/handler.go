@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/portico-mcp/portico/internal/content"
+	"github.com/portico-mcp/portico/internal/httpx"
 	"github.com/portico-mcp/portico/internal/identity"
 	"github.com/portico-mcp/portico/internal/oauth"
 	"github.com/portico-mcp/portico/internal/store"
@@ -56,6 +58,10 @@ type Handler struct {
 	Now func() time.Time
 	// InviteTTL is how long invite and password-reset links work. Default 7 days.
 	InviteTTL time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For is believed when
+	// recording the client address of admin actions (httpx.ClientIP). nil
+	// trusts none: the peer address is recorded.
+	TrustedProxies []netip.Prefix
 
 	once  sync.Once
 	pages map[string]*template.Template
@@ -501,4 +507,14 @@ func (h *Handler) userNames(ctx context.Context) (map[int64]store.User, error) {
 		m[u.ID] = u
 	}
 	return m, nil
+}
+
+// clientIP is the address of the person behind r: the peer, or what
+// X-Forwarded-For says when the peer is one of TrustedProxies.
+func (h *Handler) clientIP(r *http.Request) string {
+	a := httpx.ClientIP(r, h.TrustedProxies)
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }

@@ -2,9 +2,11 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -297,6 +299,34 @@ func TestRevokeClientKillsTokens(t *testing.T) {
 	}
 	r = e.get(&admin, "/admin/clients/pc_claude")
 	mustContain(t, r, "revoked", "Revoked by an administrator")
+	evs, err := e.st.ListEvents(ctx, store.EventFilter{Kind: kindAdminRevoked})
+	if err != nil || len(evs) != 1 || evs[0].RemoteIP != "192.0.2.1" {
+		t.Fatalf("revocation event %+v %v, want the peer address 192.0.2.1 (no trusted proxy)", evs, err)
+	}
+}
+
+// TestAdminEventsBehindTrustedProxy: with the proxy trusted, admin events
+// record the address X-Forwarded-For names, not the proxy's.
+func TestAdminEventsBehindTrustedProxy(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.h.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
+	admin := e.login("owner@example.com", store.RoleAdmin)
+	e.client("pc_x", "X")
+	req := httptest.NewRequest("POST", testURL+"/admin/clients/pc_x/revoke", strings.NewReader(url.Values{"csrf_token": {admin.csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	req.AddCookie(admin.cookie)
+	rec := httptest.NewRecorder()
+	e.mux.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", rec.Code)
+	}
+	evs, err := e.st.ListEvents(ctx, store.EventFilter{Kind: kindAdminRevoked})
+	if err != nil || len(evs) != 1 || evs[0].RemoteIP != "203.0.113.9" {
+		t.Fatalf("revocation event %+v %v, want 203.0.113.9", evs, err)
+	}
 }
 
 func TestCapScopes(t *testing.T) {
@@ -429,9 +459,17 @@ func TestUsers(t *testing.T) {
 
 	// Reset link: shown once, works once, without a session.
 	r = e.post(&admin, path+"/reset-link", url.Values{})
-	reset := regexp.MustCompile(`/admin/reset\?token=(pt_inv_[A-Za-z0-9_-]+)`).FindStringSubmatch(r.body)
+	reset := regexp.MustCompile(`/admin/reset\?token=(pt_rst_[A-Za-z0-9_-]+)`).FindStringSubmatch(r.body)
 	if reset == nil {
 		t.Fatalf("no reset link:\n%s", r.body)
+	}
+	// /setup's identity check refuses it without using it.
+	if _, err := e.id.AcceptInvite(ctx, reset[1], "bob@example.com", "Bob", "some good password"); !errors.Is(err, identity.ErrResetLink) {
+		t.Fatalf("reset link accepted as an invite: %v", err)
+	}
+	// A weak password is refused and the link still works.
+	if r := e.post(nil, "/admin/reset", url.Values{"token": {reset[1]}, "password": {"short"}, "password2": {"short"}}); r.code != http.StatusBadRequest {
+		t.Fatalf("weak reset: %d", r.code)
 	}
 	if r := e.get(nil, "/admin/reset?token="+reset[1]); r.code != 200 || !strings.Contains(r.body, "bob@example.com") {
 		t.Fatalf("reset page: %d", r.code)
@@ -595,8 +633,14 @@ func TestSecurityPageAndPagination(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// What authserver records when a limit refuses a request.
+	if _, err := e.st.AddEvent(ctx, store.Event{At: base.Add(59*time.Second + time.Millisecond), Kind: "ratelimit.hit", Outcome: "error",
+		RemoteIP: "198.51.100.7", Detail: map[string]string{"endpoint": "login", "key": "email"}}); err != nil {
+		t.Fatal(err)
+	}
 	r := e.get(&admin, "/admin/security")
-	mustContain(t, r, "Refresh token reused", "Sign-in failed", "203.0.113.59", "Older")
+	mustContain(t, r, "Refresh token reused", "Sign-in failed", "203.0.113.59", "Older", "Refused by a rate limit", "198.51.100.7", "login")
+	mustContain(t, e.get(&admin, "/admin/security?kind=ratelimit.hit"), "198.51.100.7")
 	if strings.Contains(r.body, "203.0.113.5<") {
 		t.Error("first page holds old events")
 	}

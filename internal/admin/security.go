@@ -11,10 +11,9 @@ import (
 	"github.com/portico-mcp/portico/internal/store"
 )
 
-// securityKinds are the events the security page lists. Rate-limit events
-// are listed by the kinds in rateLimitKinds when the surfaces record them.
+// securityKinds are the events the security page lists.
 func securityKinds() []string {
-	return []string{kindRefreshReuse, kindCodeReplay, kindLoginFailed, kindAdminRevoked, "ratelimit.hit", "rate_limit.hit"}
+	return []string{kindRefreshReuse, kindCodeReplay, kindLoginFailed, kindAdminRevoked, kindRateLimitHit}
 }
 
 type securityData struct {

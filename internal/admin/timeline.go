@@ -31,6 +31,9 @@ const (
 	kindTokenError    = "token.error"
 	kindFirstCall     = "mcp.first_call"
 	kindAdminRevoked  = "admin.client_revoked"
+	// kindRateLimitHit is recorded by authserver when a rate limit refuses
+	// a request (Detail endpoint, key "ip" or "email").
+	kindRateLimitHit = "ratelimit.hit"
 )
 
 // stepLabel is the plain-language name of an event kind.
@@ -72,6 +75,8 @@ func stepLabel(kind string) string {
 		return "First MCP request"
 	case kindAdminRevoked:
 		return "Revoked by an administrator"
+	case kindRateLimitHit:
+		return "Refused by a rate limit"
 	}
 	return kind
 }
@@ -82,6 +87,9 @@ func stepLabel(kind string) string {
 type Attempt struct {
 	Events  []store.Event
 	GrantID string // the grant the attempt produced, "" if none
+	// ID is the attempt ID the authorization server gave the attempt at
+	// /authorize; "" when the attempt was inferred from protocol order.
+	ID string
 }
 
 // Start is the time of the first event.
@@ -108,16 +116,33 @@ func (a Attempt) pastRegistration() bool {
 }
 
 // GroupAttempts splits one client's events (any order) into connection
-// attempts, oldest first. The store keeps no attempt ID, so the split
-// follows the protocol: registration or discovery after an authorization
-// starts a new attempt, so does a second authorization after a decision;
-// events carrying a grant ID (refreshes, first MCP call, reuse) join the
-// attempt that produced that grant whenever they happen.
+// attempts, oldest first.
+//
+// Explicit links come first: events recorded with an attempt ID (from
+// /authorize through sign-in and consent) form that attempt, and events of
+// the grant it produced (its consent.granted names the grant; tokens,
+// refreshes, the first MCP call carry the grant ID) join it whenever they
+// happen. Discovery and registration just before an attempt's first event
+// belong to it.
+//
+// Events with neither link (older events, discovery) follow the protocol
+// order: registration or discovery after an authorization starts a new
+// attempt, so does a second authorization after a decision; events
+// carrying a grant ID join the attempt that produced that grant.
 func GroupAttempts(events []store.Event) []Attempt {
 	evs := slices.Clone(events)
 	slices.SortStableFunc(evs, func(a, b store.Event) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID)) })
+	// grant → attempt ID, from events that carry both.
+	grantAttempt := map[string]string{}
+	for _, e := range evs {
+		g := cmp.Or(e.GrantID, e.Detail["grant_id"])
+		if _, seen := grantAttempt[g]; e.Attempt != "" && g != "" && !seen {
+			grantAttempt[g] = e.Attempt
+		}
+	}
 	var out []*Attempt
 	byGrant := map[string]*Attempt{}
+	byID := map[string]*Attempt{}
 	cur := func() *Attempt {
 		if len(out) == 0 {
 			out = append(out, &Attempt{})
@@ -131,7 +156,31 @@ func GroupAttempts(events []store.Event) []Attempt {
 		out = append(out, &Attempt{})
 		return out[len(out)-1]
 	}
+	add := func(a *Attempt, e store.Event) {
+		a.Events = append(a.Events, e)
+		if g := cmp.Or(e.GrantID, e.Detail["grant_id"]); g != "" && a.GrantID == "" {
+			a.GrantID = g
+			byGrant[g] = a
+		}
+	}
 	for _, e := range evs {
+		if id := cmp.Or(e.Attempt, grantAttempt[e.GrantID]); id != "" {
+			a, ok := byID[id]
+			if !ok {
+				// The discovery and registration just before it are
+				// this attempt's beginning.
+				if c := cur(); c.ID == "" && !c.pastRegistration() {
+					a = c
+				} else {
+					a = &Attempt{}
+					out = append(out, a)
+				}
+				a.ID = id
+				byID[id] = a
+			}
+			add(a, e)
+			continue
+		}
 		if a, ok := byGrant[e.GrantID]; ok && e.GrantID != "" {
 			a.Events = append(a.Events, e)
 			continue
@@ -143,17 +192,17 @@ func GroupAttempts(events []store.Event) []Attempt {
 				a = fresh()
 			}
 		case kindAuthShown:
-			if a.pastAuthorize() {
+			if a.pastAuthorize() || a.ID != "" {
 				a = fresh()
 			}
 		case kindAuthError:
 			// The access_denied redirect that follows a denied consent
 			// belongs to that attempt.
-			if a.pastAuthorize() && !(e.Detail["error"] == "access_denied" && a.has(kindConsentDenied)) {
+			if (a.pastAuthorize() || a.ID != "") && !(e.Detail["error"] == "access_denied" && a.has(kindConsentDenied)) {
 				a = fresh()
 			}
 		case kindConsentOK:
-			if a.pastAuthorize() {
+			if a.pastAuthorize() || a.ID != "" {
 				a = fresh()
 			}
 		case kindTokenIssued:
@@ -174,11 +223,7 @@ func GroupAttempts(events []store.Event) []Attempt {
 				}
 			}
 		}
-		a.Events = append(a.Events, e)
-		if e.GrantID != "" && a.GrantID == "" {
-			a.GrantID = e.GrantID
-			byGrant[e.GrantID] = a
-		}
+		add(a, e)
 	}
 	res := make([]Attempt, 0, len(out))
 	for _, a := range out {

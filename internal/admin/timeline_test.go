@@ -21,6 +21,8 @@ func ev(id int64, sec int, kind string, opts ...func(*store.Event)) store.Event 
 
 func grant(id string) func(*store.Event) { return func(e *store.Event) { e.GrantID = id } }
 
+func att(id string) func(*store.Event) { return func(e *store.Event) { e.Attempt = id } }
+
 func failed(code, desc string) func(*store.Event) {
 	return func(e *store.Event) {
 		e.Outcome = "error"
@@ -132,12 +134,33 @@ func TestGroupAttempts(t *testing.T) {
 			ev(3, 1, kindAuthError, failed("access_denied", "the user denied access"))}, [][]int64{{1, 2, 3}}},
 		{"sign-in before registration joins it", []store.Event{ev(1, 0, kindLoginOK), ev(2, 1, kindRegistered), ev(3, 2, kindAuthShown)}, [][]int64{{1, 2, 3}}},
 		{"unsorted input", []store.Event{ev(2, 1, kindRegistered), ev(1, 0, kindPRM)}, [][]int64{{1, 2}}},
+		// Explicit links: two authorizations of one client interleaved
+		// (two tabs); each consent names its grant, the grant's token
+		// events follow it. The registration before them joins the first.
+		{"interleaved attempts by ID and grant", []store.Event{ev(1, 0, kindPRM), ev(2, 1, kindRegistered),
+			ev(3, 2, kindAuthShown, att("attemptA")), ev(4, 3, kindAuthShown, att("attemptB")),
+			ev(5, 4, kindConsentOK, att("attemptB"), grant("gB"), detail("grant_id", "gB")),
+			ev(6, 5, kindConsentOK, att("attemptA"), grant("gA"), detail("grant_id", "gA")),
+			ev(7, 6, kindTokenIssued, grant("gA")), ev(8, 7, kindTokenIssued, grant("gB")), ev(9, 8, kindFirstCall, grant("gB")),
+			ev(10, 900, kindRefreshed, grant("gA"))}, [][]int64{{1, 2, 3, 6, 7, 10}, {4, 5, 8, 9}}},
+		{"grant named only in the consent's detail", []store.Event{ev(1, 0, kindAuthShown, att("attemptX")),
+			ev(2, 1, kindConsentOK, att("attemptX"), detail("grant_id", "g")), ev(3, 2, kindRegistered),
+			ev(4, 3, kindTokenIssued, grant("g"))}, [][]int64{{1, 2, 4}, {3}}},
+		{"inferred attempt, then an explicit one", []store.Event{ev(1, 0, kindAuthShown), ev(2, 1, kindConsentOK),
+			ev(3, 2, kindTokenIssued, grant("g1")), ev(4, 50, kindRegistered), ev(5, 51, kindAuthShown, att("attemptY")),
+			ev(6, 52, kindConsentDenied, att("attemptY")), ev(7, 53, kindAuthError, att("attemptY"), failed("access_denied", "denied")),
+			ev(8, 60, kindAuthShown)}, [][]int64{{1, 2, 3}, {4, 5, 6, 7}, {8}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := GroupAttempts(c.in)
 			var ids [][]int64
 			for _, a := range got {
+				for _, e := range a.Events {
+					if e.Attempt != "" && a.ID != e.Attempt {
+						t.Errorf("event %d of attempt %q is in attempt %q", e.ID, e.Attempt, a.ID)
+					}
+				}
 				var row []int64
 				for _, e := range a.Events {
 					row = append(row, e.ID)

@@ -293,20 +293,17 @@ func (h *Handler) userPassword(w http.ResponseWriter, r *http.Request, s *sessio
 	return redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10), "password")
 }
 
-// userResetLink makes a one-time password-reset link: an invite addressed
-// to the user's existing email, which /admin/reset accepts (and /setup
-// refuses, because the email is taken).
+// userResetLink makes a one-time password-reset link (identity's reset
+// secret, which only /admin/reset accepts; /setup refuses it without using
+// it).
 func (h *Handler) userResetLink(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	u, err := h.loadUser(ctx, r)
 	if err != nil {
 		return err
 	}
-	secret := newInviteSecret()
-	now := h.now()
-	sum := sha256.Sum256([]byte(secret))
-	if err := h.Store.CreateInvite(ctx, store.Invite{Hash: sum[:], Email: u.Email, Role: u.Role, CreatedBy: s.User.ID,
-		CreatedAt: now, ExpiresAt: now.Add(h.inviteTTL())}); err != nil {
+	secret, err := h.Identity.CreateResetLink(ctx, u.ID, s.User.ID, h.inviteTTL())
+	if err != nil {
 		return fmt.Errorf("admin: create reset link: %w", err)
 	}
 	h.log().InfoContext(ctx, "password reset link created", "user_id", u.ID, "by", s.User.ID)
@@ -341,33 +338,26 @@ type resetData struct {
 	MinPass int
 }
 
-// checkReset returns the user a reset link is for.
-func (h *Handler) checkReset(ctx context.Context, token string) (store.Invite, store.User, error) {
-	bad := &pageError{Status: http.StatusNotFound, Title: "This link does not work",
-		Message: "The password-reset link is unknown, used or expired. Ask an administrator for a new one."}
-	inv, err := h.Identity.CheckInvite(ctx, token)
+// checkReset returns the account a live reset link is for.
+func (h *Handler) checkReset(ctx context.Context, token string) (store.User, error) {
+	u, err := h.Identity.CheckResetLink(ctx, token)
 	if errors.Is(err, identity.ErrInvalidInvite) {
-		return inv, store.User{}, bad
+		return u, deadResetLink()
 	}
 	if err != nil {
-		return inv, store.User{}, fmt.Errorf("admin: check reset link: %w", err)
+		return u, fmt.Errorf("admin: check reset link: %w", err)
 	}
-	if inv.Email == "" || inv.CreatedBy == 0 {
-		return inv, store.User{}, bad
-	}
-	u, err := h.Store.GetUserByEmail(ctx, inv.Email)
-	if errors.Is(err, store.ErrNotFound) {
-		return inv, u, bad
-	}
-	if err != nil {
-		return inv, u, fmt.Errorf("admin: reset user: %w", err)
-	}
-	return inv, u, nil
+	return u, nil
+}
+
+func deadResetLink() *pageError {
+	return &pageError{Status: http.StatusNotFound, Title: "This link does not work",
+		Message: "The password-reset link is unknown, used or expired. Ask an administrator for a new one."}
 }
 
 func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("token")
-	_, u, err := h.checkReset(r.Context(), tok)
+	u, err := h.checkReset(r.Context(), tok)
 	if err != nil {
 		return err
 	}
@@ -375,10 +365,12 @@ func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) error {
 		resetData{Token: tok, Email: u.Email, Form: newForm(nil), MinPass: h.Identity.Options().MinPasswordLength})
 }
 
+// resetSubmit sets the new password through identity.ResetPassword, which
+// uses the link once and ends every session of the account.
 func (h *Handler) resetSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	tok := r.PostForm.Get("token")
-	_, u, err := h.checkReset(ctx, tok)
+	u, err := h.checkReset(ctx, tok)
 	if err != nil {
 		return err
 	}
@@ -389,26 +381,15 @@ func (h *Handler) resetSubmit(w http.ResponseWriter, r *http.Request) error {
 		f.Fail("password", "The two passwords differ.")
 		return h.render(w, r, http.StatusBadRequest, "reset", nil, "Choose a new password", d)
 	}
-	if len([]rune(pw)) < d.MinPass {
+	u, err = h.Identity.ResetPassword(ctx, tok, pw)
+	switch {
+	case errors.Is(err, identity.ErrWeakPassword):
 		f.Fail("password", fmt.Sprintf("Use at least %d characters.", d.MinPass))
 		return h.render(w, r, http.StatusBadRequest, "reset", nil, "Choose a new password", d)
-	}
-	sum := sha256.Sum256([]byte(tok))
-	if _, err := h.Store.UseInvite(ctx, sum[:], h.now()); err != nil {
-		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-			return &pageError{Status: http.StatusNotFound, Title: "This link does not work", Message: "The password-reset link was already used or expired."}
-		}
-		return fmt.Errorf("admin: use reset link: %w", err)
-	}
-	if err := h.Identity.SetPassword(ctx, u.ID, pw); err != nil {
-		if errors.Is(err, identity.ErrWeakPassword) {
-			f.Fail("password", fmt.Sprintf("Use at least %d characters.", d.MinPass))
-			return h.render(w, r, http.StatusBadRequest, "reset", nil, "Choose a new password", d)
-		}
+	case errors.Is(err, identity.ErrInvalidInvite):
+		return deadResetLink()
+	case err != nil:
 		return fmt.Errorf("admin: reset password: %w", err)
-	}
-	if err := h.Store.DeleteUserSessions(ctx, u.ID); err != nil {
-		return fmt.Errorf("admin: end sessions: %w", err)
 	}
 	h.log().InfoContext(ctx, "password reset with a link", "user_id", u.ID)
 	http.Redirect(w, r, "/login?return=%2Fadmin%2F", http.StatusSeeOther)

@@ -147,7 +147,8 @@ func (h *Handler) handleAccountPassword(w http.ResponseWriter, r *http.Request) 
 		pw.Errors["confirm_password"] = "This does not match the new password."
 	}
 	if len(pw.Errors) == 0 {
-		if !h.loginIPLimit.Allow(h.clientIP(r)) || !h.loginEmailLimit.Allow("email:"+cur.User.Email) {
+		if key := h.loginLimited(r, cur.User.Email); key != "" {
+			h.rateLimitHit(r, "account_password", key)
 			pw.Errors["current_password"] = "Too many attempts. Wait a minute and try again."
 		} else {
 			err := h.id.ChangePassword(ctx, cur.User.ID, pw.Current, pw.New)
@@ -343,7 +344,6 @@ func (h *Handler) handlePasskeyLoginBegin(w http.ResponseWriter, r *http.Request
 
 // handlePasskeyLoginFinish verifies the assertion and starts a session.
 func (h *Handler) handlePasskeyLoginFinish(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	var body struct {
 		Credential json.RawMessage `json:"credential"`
 		Return     string          `json:"return"`
@@ -351,7 +351,10 @@ func (h *Handler) handlePasskeyLoginFinish(w http.ResponseWriter, r *http.Reques
 	if !h.jsonRequest(w, r, &body) {
 		return nil
 	}
+	r = withAttempt(r, attemptOfReturn(safeReturn(body.Return)))
+	ctx := r.Context()
 	if !h.loginIPLimit.Allow(h.clientIP(r)) {
+		h.rateLimitHit(r, "login_passkey", "ip")
 		w.Header().Set("Retry-After", "60")
 		jsonError(w, http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute and try again.")
 		return nil

@@ -15,8 +15,9 @@ import (
 )
 
 // authorizeParamNames are carried through login and the consent form.
+// attemptParam is ours: the connection attempt's ID (see attempt.go).
 var authorizeParamNames = []string{"response_type", "client_id", "redirect_uri", "scope", "state",
-	"code_challenge", "code_challenge_method", "resource", "prompt"}
+	"code_challenge", "code_challenge_method", "resource", "prompt", attemptParam}
 
 // scopeText describes each scope on the consent page, in plain words that
 // match the capability table of internal/content.
@@ -92,7 +93,7 @@ func (h *Handler) handleAuthorize(w http.ResponseWriter, r *http.Request) error 
 		Scope: form.Get("scope"), State: form.Get("state"), CodeChallenge: form.Get("code_challenge"),
 		CodeChallengeMethod: form.Get("code_challenge_method"), Resources: form["resource"], Prompt: form.Get("prompt")}
 	for _, n := range authorizeParamNames {
-		if n != "resource" && len(form[n]) > 1 {
+		if n != "resource" && n != attemptParam && len(form[n]) > 1 {
 			return h.redirectError(w, r, client, redirectURI, p.State, oauth.Errorf(oauth.ErrCodeInvalidRequest, "parameter %s was sent more than once", n))
 		}
 	}
@@ -100,6 +101,14 @@ func (h *Handler) handleAuthorize(w http.ResponseWriter, r *http.Request) error 
 	if e != nil {
 		return h.redirectError(w, r, client, redirectURI, p.State, e)
 	}
+	// A valid request is one connection attempt: every event recorded
+	// from here (sign-in, consent, the code's grant) carries its ID.
+	attempt := form.Get(attemptParam)
+	if !validAttempt(attempt) {
+		attempt = newAttemptID()
+	}
+	r = withAttempt(r, attempt)
+	ctx = r.Context()
 	cur, err := h.id.FromRequest(ctx, r)
 	if err != nil && !errors.Is(err, identity.ErrNoSession) {
 		return err
@@ -119,6 +128,7 @@ func (h *Handler) handleAuthorize(w http.ResponseWriter, r *http.Request) error 
 			}
 		}
 		q.Set("redirect_uri", redirectURI)
+		q.Set(attemptParam, attempt)
 		http.Redirect(w, r, "/login?return="+url.QueryEscape("/authorize?"+q.Encode()), http.StatusSeeOther)
 		return nil
 	}
@@ -160,6 +170,9 @@ func (h *Handler) handleAuthorize(w http.ResponseWriter, r *http.Request) error 
 		}
 		if n == "resource" {
 			v = req.Resource
+		}
+		if n == attemptParam {
+			v = attempt
 		}
 		if v != "" {
 			data.Hidden = append(data.Hidden, hiddenField{n, v})
@@ -224,9 +237,6 @@ func (h *Handler) consentDecision(w http.ResponseWriter, r *http.Request, cur *i
 		RedirectHost: oauth.RedirectHost(req.RedirectURI), Scopes: granted, CreatedAt: now, UpdatedAt: now}); err != nil {
 		return err
 	}
-	ev.Kind = "consent.granted"
-	ev.Detail["scope"] = oauth.FormatScope(granted)
-	h.oa.RecordEvent(ctx, ev)
 	return h.issue(w, r, cur, req, granted, false)
 }
 
@@ -239,12 +249,13 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, cur *identity.Cu
 	if err != nil {
 		return err
 	}
-	if remembered {
-		ev := eventOf("consent.granted", map[string]string{"remembered": "true", "scope": oauth.FormatScope(granted),
-			"redirect_host": oauth.RedirectHost(req.RedirectURI)})
-		ev.ClientID, ev.UserID, ev.GrantID = req.Client.ID, cur.User.ID, grantID
-		h.oa.RecordEvent(r.Context(), ev)
-	}
+	// Recorded once the grant exists: it links the attempt (Attempt, from
+	// the request) to the grant (GrantID and Detail grant_id), so the
+	// admin timeline can put the grant's token events in this attempt.
+	ev := eventOf("consent.granted", map[string]string{"remembered": boolStr(remembered), "scope": oauth.FormatScope(granted),
+		"redirect_host": oauth.RedirectHost(req.RedirectURI), "grant_id": grantID})
+	ev.ClientID, ev.UserID, ev.GrantID = req.Client.ID, cur.User.ID, grantID
+	h.oa.RecordEvent(r.Context(), ev)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", h.oa.RedirectWithCode(req.RedirectURI, code, req.State))
 	w.WriteHeader(http.StatusSeeOther)

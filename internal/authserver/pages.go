@@ -96,12 +96,13 @@ func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request) bool {
 // generic error for every failure (Authenticate costs one argon2id
 // verification whether or not the account exists).
 func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	if !h.checkForm(w, r) {
 		return nil
 	}
 	f := r.PostForm
 	data := h.newLoginData(safeReturn(f.Get("return")))
+	r = withAttempt(r, attemptOfReturn(data.Return))
+	ctx := r.Context()
 	data.Email = f.Get("email")
 	errs := fieldErrors{}
 	email, err := identity.NormalizeEmail(data.Email)
@@ -118,7 +119,8 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		data.Errors = errs
 		return web.RenderStatus(w, http.StatusBadRequest, "login", data)
 	}
-	if !h.loginIPLimit.Allow(h.clientIP(r)) || !h.loginEmailLimit.Allow("email:"+email) {
+	if key := h.loginLimited(r, email); key != "" {
+		h.rateLimitHit(r, "login", key)
 		data.Error = "Too many sign-in attempts. Wait a minute and try again."
 		w.Header().Set("Retry-After", "60")
 		return web.RenderStatus(w, http.StatusTooManyRequests, "login", data)
@@ -175,21 +177,46 @@ type setupData struct {
 	Token                 string
 	Name, Email, Password string
 	MinPassword           int
-	Error                 string
-	Errors                fieldErrors
+	// Owner is set for the first-run link (the invite no administrator
+	// made): the page creates the owner account.
+	Owner  bool
+	Error  string
+	Errors fieldErrors
 }
 
-// handleSetupPage shows the owner-creation form for a live setup link.
+// handleSetupPage shows the account-creation form for a live setup or
+// invite link.
 func (h *Handler) handleSetupPage(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("token")
-	if _, err := h.id.CheckInvite(r.Context(), tok); err != nil {
-		if errors.Is(err, identity.ErrInvalidInvite) {
-			h.deadSetupLink(w)
+	inv, err := h.id.CheckInvite(r.Context(), tok)
+	if err != nil {
+		if h.refusedSetupLink(w, err) {
 			return nil
 		}
 		return err
 	}
-	return web.Render(w, "setup", setupData{SiteName: h.opts.SiteName, Token: tok, MinPassword: h.id.Options().MinPasswordLength})
+	return web.Render(w, "setup", setupData{SiteName: h.opts.SiteName, Token: tok, Email: inv.Email, Owner: inv.CreatedBy == 0,
+		MinPassword: h.id.Options().MinPasswordLength})
+}
+
+// refusedSetupLink renders the page for a link /setup cannot use and
+// reports whether err was such a refusal. None of them uses the link up.
+func (h *Handler) refusedSetupLink(w http.ResponseWriter, err error) bool {
+	switch {
+	case errors.Is(err, identity.ErrResetLink):
+		h.errorPage(w, http.StatusBadRequest, "This is a password-reset link",
+			"This link resets the password of an existing account; it does not create one. It has not been used.",
+			"Open the link exactly as you received it: it starts with /admin/reset?token=. Then choose your new password there.")
+	case errors.Is(err, identity.ErrInviteEmailTaken):
+		h.errorPage(w, http.StatusConflict, "This invite is for an existing account",
+			"An account already uses the address this invite was made for, so it cannot create another one. The link has not been used.",
+			"Sign in at /login. If you forgot the password, ask an administrator for a password-reset link.")
+	case errors.Is(err, identity.ErrInvalidInvite):
+		h.deadSetupLink(w)
+	default:
+		return false
+	}
+	return true
 }
 
 func (h *Handler) deadSetupLink(w http.ResponseWriter) {
@@ -207,6 +234,14 @@ func (h *Handler) handleSetup(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	data := setupData{SiteName: h.opts.SiteName, Token: f.Get("token"), Name: f.Get("name"), Email: f.Get("email"),
 		MinPassword: h.id.Options().MinPasswordLength}
+	inv, err := h.id.CheckInvite(ctx, data.Token)
+	if err != nil {
+		if h.refusedSetupLink(w, err) {
+			return nil
+		}
+		return err
+	}
+	data.Owner = inv.CreatedBy == 0
 	errs := fieldErrors{}
 	if utf8.RuneCountInString(strings.TrimSpace(data.Name)) > 100 {
 		errs["name"] = "Use at most 100 characters."
@@ -222,8 +257,7 @@ func (h *Handler) handleSetup(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) == 0 {
 		u, err := h.id.AcceptInvite(ctx, f.Get("token"), f.Get("email"), f.Get("name"), f.Get("password"))
 		switch {
-		case errors.Is(err, identity.ErrInvalidInvite):
-			h.deadSetupLink(w)
+		case h.refusedSetupLink(w, err):
 			return nil
 		case errors.Is(err, identity.ErrEmailTaken):
 			errs["email"] = "An account already uses this address."

@@ -13,6 +13,7 @@ import (
 func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if !h.registerLimit.Allow(h.clientIP(r)) {
+		h.rateLimitHit(r, "register", "ip")
 		writeOAuthError(w, &oauth.Error{Code: "temporarily_unavailable", Status: http.StatusTooManyRequests,
 			Description: "too many registrations from this address; retry in a minute"}, false)
 		return nil

@@ -56,6 +56,7 @@ func clientCredentials(r *http.Request, p map[string]string) (oauth.ClientCreden
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, endpoint string) (map[string]string, store.Client, bool) {
 	ctx := r.Context()
 	if !h.tokenLimit.Allow(h.clientIP(r)) {
+		h.rateLimitHit(r, endpoint, "ip")
 		writeOAuthError(w, &oauth.Error{Code: "temporarily_unavailable", Status: http.StatusTooManyRequests,
 			Description: "too many requests from this address; retry in a minute"}, false)
 		return nil, store.Client{}, false

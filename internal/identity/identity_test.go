@@ -165,3 +165,83 @@ func TestSetupLink(t *testing.T) {
 		t.Fatalf("setup link with an owner: %q", link)
 	}
 }
+
+// TestResetPassword: a reset link resets one existing account's password
+// once and ends its sessions; /setup's functions refuse it (and an invite
+// for an address that has an account) without using it.
+func TestResetPassword(t *testing.T) {
+	s := newService(t, cheap)
+	ctx := context.Background()
+	owner, err := s.CreateUser(ctx, "owner@example.com", "O", store.RoleAdmin, "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := s.CreateUser(ctx, "bob@example.com", "B", store.RoleAuthor, "bob's first password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateResetLink(ctx, bob.ID, 0, time.Hour); err == nil {
+		t.Fatal("reset link without an administrator")
+	}
+	tok, err := s.CreateResetLink(ctx, bob.ID, owner.ID, time.Hour)
+	if err != nil || !strings.HasPrefix(tok, "pt_rst_") {
+		t.Fatalf("%q %v", tok, err)
+	}
+	// Opened on /setup: refused, not used.
+	if _, err := s.CheckInvite(ctx, tok); !errors.Is(err, ErrResetLink) {
+		t.Fatalf("CheckInvite(reset link) = %v", err)
+	}
+	for _, email := range []string{"bob@example.com", "new@example.com"} {
+		if _, err := s.AcceptInvite(ctx, tok, email, "X", "correct horse battery"); !errors.Is(err, ErrResetLink) {
+			t.Fatalf("AcceptInvite(reset link, %s) = %v", email, err)
+		}
+	}
+	// An invite addressed to an address that has an account: refused on
+	// /setup without being used, and it is no reset link either.
+	inv := setupPrefix + "legacy-invite-for-bob"
+	if err := s.st.CreateInvite(ctx, store.Invite{Hash: hashCookie(inv), Email: bob.Email, Role: store.RoleAuthor, CreatedBy: owner.ID,
+		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcceptInvite(ctx, inv, bob.Email, "B", "correct horse battery"); !errors.Is(err, ErrInviteEmailTaken) {
+		t.Fatalf("AcceptInvite(taken) = %v", err)
+	}
+	if got, _ := s.st.GetInvite(ctx, hashCookie(inv)); !got.UsedAt.IsZero() {
+		t.Fatal("a refused invite was used up")
+	}
+	if _, err := s.ResetPassword(ctx, inv, "a new good password"); !errors.Is(err, ErrInvalidInvite) {
+		t.Fatalf("ResetPassword(invite) = %v", err)
+	}
+	// A weak password leaves the link usable.
+	if _, err := s.StartSession(ctx, httptest.NewRecorder(), bob, "UA"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResetPassword(ctx, tok, "short"); !errors.Is(err, ErrWeakPassword) {
+		t.Fatalf("weak: %v", err)
+	}
+	if u, err := s.CheckResetLink(ctx, tok); err != nil || u.ID != bob.ID {
+		t.Fatalf("CheckResetLink: %+v %v", u, err)
+	}
+	u, err := s.ResetPassword(ctx, tok, "bob's reset password")
+	if err != nil || u.ID != bob.ID {
+		t.Fatalf("reset: %+v %v", u, err)
+	}
+	if _, err := s.Authenticate(ctx, bob.Email, "bob's reset password"); err != nil {
+		t.Fatalf("new password: %v", err)
+	}
+	if ss, _ := s.st.ListUserSessions(ctx, bob.ID); len(ss) != 0 {
+		t.Fatalf("%d sessions kept after the reset", len(ss))
+	}
+	if _, err := s.ResetPassword(ctx, tok, "yet another password"); !errors.Is(err, ErrInvalidInvite) {
+		t.Fatalf("second use: %v", err)
+	}
+	// A disabled account cannot be reset.
+	tok, _ = s.CreateResetLink(ctx, bob.ID, owner.ID, time.Hour)
+	bob.Disabled = true
+	if _, err := s.st.UpdateUser(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResetPassword(ctx, tok, "yet another password"); !errors.Is(err, ErrInvalidInvite) {
+		t.Fatalf("disabled account: %v", err)
+	}
+}

@@ -160,7 +160,7 @@ func (s *Server) mount(_ context.Context, mux *http.ServeMux) error {
 	}
 	as.Mount(mux)
 	(&admin.Handler{Store: s.opts.Store, OAuth: s.oauth, Identity: s.identity, Content: s.content,
-		PublicURL: cfg.PublicURL, Logger: s.log, Now: s.opts.Now}).Mount(mux)
+		PublicURL: cfg.PublicURL, Logger: s.log, Now: s.opts.Now, TrustedProxies: cfg.TrustedProxies}).Mount(mux)
 
 	mcp := &mcpserver.Handler{
 		Content:        s.content,

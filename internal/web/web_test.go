@@ -50,3 +50,17 @@ func TestRenderNewPagesAndStatic(t *testing.T) {
 		}
 	}
 }
+
+// TestSetupWording: the first-run link creates the owner account; an
+// administrator's invite creates the person's own account.
+func TestSetupWording(t *testing.T) {
+	for owner, want := range map[bool]string{true: "Create the owner account.", false: "Create your account."} {
+		rec := httptest.NewRecorder()
+		if err := Render(rec, "setup", map[string]any{"SiteName": "P", "Owner": owner, "MinPassword": 10}); err != nil {
+			t.Fatal(err)
+		}
+		if b := rec.Body.String(); !strings.Contains(b, want) {
+			t.Errorf("owner=%v: page lacks %q", owner, want)
+		}
+	}
+}
