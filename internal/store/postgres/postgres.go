@@ -38,8 +38,8 @@ const (
 // last. Several processes may share one database.
 type Store struct {
 	*sqlstore.DB
-	where    string // the redacted URL, for messages
-	provider *goose.Provider
+	where string // the redacted URL, for messages
+	sqlstore.Migrations
 }
 
 var _ store.Store = (*Store)(nil)
@@ -87,46 +87,18 @@ func Open(ctx context.Context, connURL string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open %s: %w", where, err)
 	}
 	s := &Store{DB: sqlstore.New(db, db, Dialect()), where: where}
-	s.provider, err = goose.NewProvider(goose.DialectPostgres, db, migrationsFS(),
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrationsFS(),
 		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("postgres: open %s: migrations: %w", where, err)
 	}
+	s.Migrations = sqlstore.NewMigrations("postgres", provider)
 	if _, err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("postgres: open %s: %w", where, err)
 	}
 	return s, nil
-}
-
-// Migrate applies the migrations the database lacks and reports how many it
-// applied; with none pending it does nothing. Open already called it.
-func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
-	res, err := s.provider.Up(ctx)
-	if err != nil {
-		return len(res), fmt.Errorf("postgres: migrate: %w", err)
-	}
-	return len(res), nil
-}
-
-// LatestMigration is the version of the newest migration built into the
-// binary; after Open, MigrationVersion equals it.
-func (s *Store) LatestMigration() int64 {
-	var v int64
-	for _, src := range s.provider.ListSources() {
-		v = max(v, src.Version)
-	}
-	return v
-}
-
-// MigrationVersion returns the version of the newest applied migration.
-func (s *Store) MigrationVersion(ctx context.Context) (int64, error) {
-	v, err := s.provider.GetDBVersion(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("postgres: migration version: %w", err)
-	}
-	return v, nil
 }
 
 // Close closes the connection pool. Call it last, after the HTTP server
@@ -212,6 +184,9 @@ func Dialect() sqlstore.Dialect {
 			// (excerpt), 0.2 for C (body).
 			Rank:    "ts_rank(p.search, q)",
 			Snippet: `ts_headline('simple', p.body, q, 'StartSel="", StopSel="", MaxWords=24, MinWords=8, MaxFragments=1')`,
+			// ts_headline is the dearest part: only for the page's rows.
+			SnippetFrom: " CROSS JOIN websearch_to_tsquery('simple', $1) AS q",
+			Candidates:  "SELECT p.id AS id, ts_rank(p.search, q) AS score FROM posts p CROSS JOIN websearch_to_tsquery('simple', $1) AS q WHERE p.search @@ q ORDER BY score DESC",
 		},
 		IsUniqueViolation: func(err error) bool {
 			return hasCode(err, "23505")

@@ -234,48 +234,6 @@ func TestTimesRoundTripExactly(t *testing.T) {
 	}
 }
 
-func TestRotateRefreshRace(t *testing.T) {
-	ctx := t.Context()
-	s := openTemp(t)
-	if _, err := s.CreateGrant(ctx, store.Grant{ID: "g", UserID: 1, ClientID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	old := store.Token{Hash: []byte("old"), Kind: store.TokenRefresh, GrantID: "g", CreatedAt: time.Unix(1, 0)}
-	if err := s.CreateTokens(ctx, old); err != nil {
-		t.Fatal(err)
-	}
-	const n = 20
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = s.RotateRefresh(ctx, old.Hash, time.Unix(2, 0), []byte("sealed"),
-				store.Token{Hash: fmt.Appendf(nil, "access %d", i), Kind: store.TokenAccess, GrantID: "g"},
-				store.Token{Hash: fmt.Appendf(nil, "refresh %d", i), Kind: store.TokenRefresh, GrantID: "g"})
-		})
-	}
-	close(start)
-	wg.Wait()
-	wins := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("RotateRefresh: got %v, want nil or ErrConflict", err)
-		}
-	}
-	if wins != 1 {
-		t.Errorf("RotateRefresh: %d winners, want 1", wins)
-	}
-	toks, err := s.ListTokensByGrant(ctx, "g")
-	if err != nil || len(toks) != 3 {
-		t.Errorf("ListTokensByGrant: got %d tokens, %v; want 3", len(toks), err)
-	}
-}
-
 func TestSearch(t *testing.T) {
 	ctx := t.Context()
 	s := openTemp(t)

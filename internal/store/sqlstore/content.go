@@ -245,26 +245,21 @@ func (db *DB) SearchPosts(ctx context.Context, query string, f store.PostFilter)
 	if !ok {
 		return nil, nil
 	}
-	a := args{arg} // $1
-	conds := append([]string{s.Where}, postWhere(f, &a)...)
-	q := `SELECT ` + postCols + `, ` + s.Rank + ` AS score, ` + s.Snippet + ` AS snippet FROM ` + s.From + where(conds) +
-		` ORDER BY score DESC, ` + postWhen + ` DESC, p.id DESC` +
-		` LIMIT ` + a.add(clamp(f.Limit, defaultPageLimit, maxPageLimit)) + ` OFFSET ` + a.add(max(f.Offset, 0))
+	limit, offset := clamp(f.Limit, defaultPageLimit, maxPageLimit), max(f.Offset, 0)
 	var hits []store.PostHit
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q, a...)
-		if err != nil {
-			return err
+		var err error
+		exact := false
+		if s.Candidates != "" {
+			hits, exact, err = db.searchTop(ctx, tx, arg, f, limit, offset)
+			if err != nil {
+				return err
+			}
 		}
-		hits, err = collect(rows, func(s scanner) (store.PostHit, error) {
-			var h store.PostHit
-			var snippet sql.NullString
-			p, err := scanPost(s, &h.Rank, &snippet)
-			h.Post, h.Snippet = p, snippet.String
-			return h, err
-		})
-		if err != nil {
-			return err
+		if !exact {
+			if hits, err = db.searchAll(ctx, tx, arg, f, limit, offset); err != nil {
+				return err
+			}
 		}
 		ps := make([]store.Post, len(hits))
 		for i := range hits {
@@ -282,6 +277,79 @@ func (db *DB) SearchPosts(ctx context.Context, query string, f store.PostFilter)
 		return nil, db.wrap(err, "search posts")
 	}
 	return hits, nil
+}
+
+// Search cost. Ranking every match and joining every match to posts to
+// filter it grows with the number of matches (thousands for a common word
+// at 100k posts), and snippets are dear. So SearchPosts first asks the text
+// index alone for its best few candidates (searchTop: ranking inside the
+// index, no join), filters and pages those, and makes snippets only for the
+// rows of the page. That answer is exactly the full query's when the
+// candidates were all the matches, or when the page is full and its last
+// row ranks strictly above the weakest candidate (every row that could
+// precede it in the full order is then among the candidates). Otherwise
+// (filters that drop most of the best matches, deep offsets, ties at the
+// edge) searchAll runs the full query, still with snippets for the page
+// only.
+
+// searchTop is the candidates-first query; exact reports whether its
+// answer is the full query's.
+func (db *DB) searchTop(ctx context.Context, tx *sql.Tx, arg string, f store.PostFilter, limit, offset int) ([]store.PostHit, bool, error) {
+	s := db.d.Search
+	a := args{arg} // $1
+	k := 2*(offset+limit) + 100
+	cand := s.Candidates + ` LIMIT ` + a.add(k)
+	conds := postWhere(f, &a)
+	q := `WITH cand AS MATERIALIZED (` + cand + `),
+	pg AS (SELECT p.id AS id, cand.score AS score, ` + postWhen + ` AS w FROM cand JOIN posts p ON p.id = cand.id` + where(conds) +
+		` ORDER BY score DESC, w DESC, p.id DESC LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(offset) + `)
+	SELECT ` + postCols + `, pg.score, ` + s.Snippet + `, (SELECT COUNT(*) FROM cand), (SELECT MIN(score) FROM cand)
+	FROM pg JOIN posts p ON p.id = pg.id` + s.SnippetFrom + ` ORDER BY pg.score DESC, pg.w DESC, pg.id DESC`
+	rows, err := tx.QueryContext(ctx, q, a...)
+	if err != nil {
+		return nil, false, err
+	}
+	var (
+		n     int64
+		least sql.NullFloat64
+	)
+	hits, err := collect(rows, func(sc scanner) (store.PostHit, error) {
+		var h store.PostHit
+		var snippet sql.NullString
+		p, err := scanPost(sc, &h.Rank, &snippet, &n, &least)
+		h.Post, h.Snippet = p, snippet.String
+		return h, err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(hits) == 0 {
+		return nil, false, nil // no match, or none among the candidates: ask the full query
+	}
+	exact := n < int64(k) || (len(hits) == limit && least.Valid && hits[len(hits)-1].Rank > least.Float64)
+	return hits, exact, nil
+}
+
+// searchAll ranks and filters every match, then makes snippets for the page.
+func (db *DB) searchAll(ctx context.Context, tx *sql.Tx, arg string, f store.PostFilter, limit, offset int) ([]store.PostHit, error) {
+	s := db.d.Search
+	a := args{arg} // $1
+	conds := append([]string{s.Where}, postWhere(f, &a)...)
+	q := `WITH pg AS (SELECT p.id AS id, ` + s.Rank + ` AS score, ` + postWhen + ` AS w FROM ` + s.From + where(conds) +
+		` ORDER BY score DESC, w DESC, p.id DESC LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(offset) + `)
+	SELECT ` + postCols + `, pg.score, ` + s.Snippet + `
+	FROM pg JOIN posts p ON p.id = pg.id` + s.SnippetFrom + ` ORDER BY pg.score DESC, pg.w DESC, pg.id DESC`
+	rows, err := tx.QueryContext(ctx, q, a...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(sc scanner) (store.PostHit, error) {
+		var h store.PostHit
+		var snippet sql.NullString
+		p, err := scanPost(sc, &h.Rank, &snippet)
+		h.Post, h.Snippet = p, snippet.String
+		return h, err
+	})
 }
 
 // CountPosts counts posts of a type by status; statuses without posts are

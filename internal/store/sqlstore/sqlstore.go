@@ -46,8 +46,18 @@ type Search struct {
 	Where string
 	// Rank is an expression where higher means more relevant.
 	Rank string
-	// Snippet is a text expression with a short excerpt around the match.
+	// Snippet is a text expression with a short excerpt around the match,
+	// evaluated over posts p joined with SnippetFrom (for the page's rows
+	// only).
 	Snippet string
+	// SnippetFrom is appended to "FROM ... JOIN posts p ON ..." so that
+	// Snippet can be computed (e.g. the text index row of p, or the query).
+	SnippetFrom string
+	// Candidates, when set, is a SELECT of id and score (the Rank of the
+	// full query, higher is better) of the matches of $1, best first,
+	// using the text index only; SearchPosts appends a LIMIT and filters
+	// and pages these first (see searchTop). Empty always ranks every match.
+	Candidates string
 }
 
 // DB implements store.Store over a writer and a reader connection pool. Create
