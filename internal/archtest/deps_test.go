@@ -81,8 +81,8 @@ var rules = []rule{
 	},
 	{
 		from:   []string{""},
-		deny:   []string{"testing", "net/http/httptest", ours + "/oauthtest", ours + "/store/storetest"},
-		except: []string{"internal/store/storetest", "internal/oauthtest", "internal/archtest"},
+		deny:   []string{"testing", "net/http/httptest", ours + "/oauthtest", ours + "/store/storetest", ours + "/store/pgtest"},
+		except: []string{"internal/store/storetest", "internal/store/pgtest", "internal/oauthtest", "internal/archtest"},
 		reason: "production code never depends on test code",
 	},
 	{
@@ -234,7 +234,8 @@ func TestOnlyConfigReadsEnvironment(t *testing.T) {
 			continue
 		}
 		dir := filepath.ToSlash(filepath.Dir(f))
-		if strings.HasSuffix(dir, "internal/cli") || strings.HasSuffix(dir, "internal/config") {
+		if strings.HasSuffix(dir, "internal/cli") || strings.HasSuffix(dir, "internal/config") ||
+			strings.HasSuffix(dir, "internal/store/pgtest") { // test support: reads PORTICO_TEST_POSTGRES
 			continue
 		}
 		af, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)

@@ -2,12 +2,10 @@ package authserver_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/portico-mcp/portico/internal/store/pgtest"
 	"html"
 	"io"
 	"log/slog"
@@ -85,7 +83,7 @@ func openStore(t testing.TB) oauthStore {
 	t.Helper()
 	ctx := context.Background()
 	if u := os.Getenv("PORTICO_TEST_POSTGRES"); u != "" {
-		st, err := postgres.Open(ctx, freshSchema(t, u))
+		st, err := postgres.Open(ctx, pgtest.Schema(t, u, "portico_as"))
 		if err != nil {
 			t.Fatalf("postgres.Open: %v", err)
 		}
@@ -403,34 +401,3 @@ func jsonDecodeReader(resp *http.Response, v any) error {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
-
-// freshSchema creates an empty schema for one test and returns base with
-// search_path set to it; the schema is dropped when the test ends.
-func freshSchema(t testing.TB, base string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("PORTICO_TEST_POSTGRES: %v", err)
-	}
-	defer db.Close()
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	schema := "portico_as_" + hex.EncodeToString(b)
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("PORTICO_TEST_POSTGRES is set but PostgreSQL is unusable: %v", err)
-	}
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", base); err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("PORTICO_TEST_POSTGRES: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}

@@ -3,7 +3,6 @@ package cli_test
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -23,6 +22,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/portico-mcp/portico/internal/store/pgtest"
 	"github.com/portico-mcp/portico/internal/store/sqlite"
 )
 
@@ -420,42 +420,8 @@ func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
 	t.Logf("%d acknowledged writes, %d lost after kill -9", len(acked), lost)
 }
 
-// pgSchema returns a PostgreSQL URL using a fresh schema, or skips.
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PORTICO_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("PostgreSQL tests are off: set PORTICO_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	ctx := t.Context()
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("PORTICO_TEST_POSTGRES is set but PostgreSQL is unreachable: %v", err)
-	}
-	schema := fmt.Sprintf("portico_cli_%d", time.Now().UnixNano())
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func TestTwoReplicasOnOnePostgres(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t, pgtest.URL(t), "portico_cli")
 	// Both replicas serve one public origin, as behind a load balancer.
 	public := "http://localhost:18999"
 	a := startServe(t, "--db", dsn, "--public-url", public)

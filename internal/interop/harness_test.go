@@ -3,9 +3,9 @@ package interop
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/portico-mcp/portico/internal/store/pgtest"
 	"io"
 	"net"
 	"net/http"
@@ -386,7 +386,7 @@ func startSQLite(t *testing.T) *site {
 }
 
 func startPostgres(t *testing.T) *site {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t, pgtest.URL(t), "portico_interop")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -424,41 +424,6 @@ func startPostgres(t *testing.T) *site {
 	t.Cleanup(func() { srv.Close() })
 	addUser(t, s)
 	return s
-}
-
-// pgSchema returns PORTICO_TEST_POSTGRES pointing at a fresh schema, or
-// skips when it is unset.
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PORTICO_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("the PostgreSQL run is off: set PORTICO_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	ctx := t.Context()
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("PORTICO_TEST_POSTGRES is set but PostgreSQL is unreachable: %v", err)
-	}
-	schema := fmt.Sprintf("portico_interop_%d", time.Now().UnixNano())
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // addUser creates the admin account with the CLI (while the server runs).

@@ -1,11 +1,8 @@
 package postgres
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
+	"github.com/portico-mcp/portico/internal/store/pgtest"
 	"net/url"
 	"os"
 	"slices"
@@ -38,35 +35,7 @@ func testURL(t *testing.T) string {
 // server fails the test: with the variable set, the tests are required.
 func newSchema(t *testing.T) string {
 	t.Helper()
-	base := testURL(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "portico_test_" + hex.EncodeToString(b[:])
-
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("%s: %v", envURL, err)
-	}
-	defer admin.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatalf("%s is set but PostgreSQL is not usable: create schema: %v", envURL, err)
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer admin.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withParams(t, base, "search_path", schema, "pool_max_conns", "8")
+	return withParams(t, pgtest.Schema(t, testURL(t), "portico_test"), "pool_max_conns", "8")
 }
 
 // withParams adds query parameters to a URL or key=value connection string.
