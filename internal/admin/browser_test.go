@@ -21,17 +21,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/portico-mcp/portico/internal/admin"
 	"github.com/portico-mcp/portico/internal/config"
 	"github.com/portico-mcp/portico/internal/identity"
-	"github.com/portico-mcp/portico/internal/oauth"
 	"github.com/portico-mcp/portico/internal/server"
 	"github.com/portico-mcp/portico/internal/store"
 	"github.com/portico-mcp/portico/internal/store/sqlite"
 )
 
-// site is the whole product (server.New) with the admin pages mounted in
-// front of it, as internal/server will mount them.
+// site is the whole product as server.New assembles it.
 type site struct {
 	url      string
 	st       store.Store
@@ -56,19 +53,7 @@ func startSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
-	oa, err := oauth.New(oauth.Config{Store: st, Issuer: ts.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := identity.New(identity.Config{Store: st, Issuer: ts.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ah := &admin.Handler{Store: st, OAuth: oa, Identity: id, Content: srv.Content(), PublicURL: ts.URL}
-	mux := http.NewServeMux()
-	ah.Mount(mux)
-	mux.Handle("/", srv.Handler())
-	handler = mux
+	handler = srv.Handler() // the admin pages are mounted by server.New
 
 	s := &site{url: ts.URL, st: st, callback: make(chan url.Values, 4)}
 	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +66,10 @@ func startSite(t *testing.T) *site {
 	}))
 	t.Cleanup(cb.Close)
 	s.cbURL = cb.URL + "/callback"
+	id, err := identity.New(identity.Config{Store: st, Issuer: ts.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := id.CreateUser(ctx, "owner@example.com", "Owner", store.RoleAdmin, "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
@@ -283,6 +272,7 @@ func TestBrowserAdminFlow(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name=grant_scope][value="site:admin"]`)),
 		chromedp.Click(chromedp.CSS(`button[name=decision][value=allow]`)))
 	q := s.waitCallback(t)
+	waitFor(t, ctx, "back at the client")
 	access, scope := s.token(t, clientID, q.Get("code"), v)
 	if scope != "content:read content:write" {
 		t.Errorf("granted scope %q, want content:read content:write", scope)
@@ -300,6 +290,9 @@ func TestBrowserAdminFlow(t *testing.T) {
 	if q := s.waitCallback(t); q.Get("error") != "access_denied" {
 		t.Errorf("deny: callback got %v", q)
 	}
+	// Let the callback page finish loading before navigating away, or
+	// Chromium aborts the next navigation.
+	waitFor(t, ctx, "back at the client")
 
 	// Both clients are listed; the timeline explains each.
 	do(t, ctx, chromedp.Navigate(s.url+"/admin/clients"))

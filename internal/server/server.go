@@ -44,6 +44,7 @@ type Server struct {
 	handler http.Handler
 	reg     *prometheus.Registry
 
+	events   *eventBuffer // the store, with timeline events batched
 	content  *content.Service
 	oauth    *oauth.Service
 	identity *identity.Service
@@ -67,10 +68,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{opts: o, log: o.Logger, reg: prometheus.NewRegistry()}
 	cfg := o.Config
-	s.content = &content.Service{Store: o.Store, Now: o.Now, Logger: o.Logger, BaseURL: cfg.PublicURL}
+	s.events = &eventBuffer{Store: o.Store, log: o.Logger}
+	st := s.events
+	s.content = &content.Service{Store: st, Now: o.Now, Logger: o.Logger, BaseURL: cfg.PublicURL}
 	var err error
 	s.oauth, err = oauth.New(oauth.Config{
-		Store: o.Store, Issuer: cfg.PublicURL, Now: o.Now, Logger: o.Logger,
+		Store: st, Issuer: cfg.PublicURL, Now: o.Now, Logger: o.Logger,
 		Options: oauth.Options{
 			AccessTokenTTL:  cfg.AccessTokenTTL,
 			RefreshTokenTTL: cfg.RefreshTokenTTL,
@@ -82,7 +85,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.identity, err = identity.New(identity.Config{
-		Store: o.Store, Issuer: cfg.PublicURL, Now: o.Now, Logger: o.Logger,
+		Store: st, Issuer: cfg.PublicURL, Now: o.Now, Logger: o.Logger,
 		Options: identity.Options{Secure: cfg.Secure()},
 	})
 	if err != nil {
@@ -159,15 +162,15 @@ func (s *Server) mount(_ context.Context, mux *http.ServeMux) error {
 		return fmt.Errorf("server: %w", err)
 	}
 	as.Mount(mux)
-	(&admin.Handler{Store: s.opts.Store, OAuth: s.oauth, Identity: s.identity, Content: s.content,
+	(&admin.Handler{Store: s.events, OAuth: s.oauth, Identity: s.identity, Content: s.content,
 		PublicURL: cfg.PublicURL, Logger: s.log, Now: s.opts.Now, TrustedProxies: cfg.TrustedProxies}).Mount(mux)
 
 	mcp := &mcpserver.Handler{
 		Content:        s.content,
 		Verifier:       s.oauth,
-		Users:          s.opts.Store,
-		Events:         s.opts.Store,
-		Relay:          s.opts.Store,
+		Users:          s.events,
+		Events:         s.events,
+		Relay:          s.events,
 		Metrics:        toolMetrics{s.toolCalls},
 		PublicURL:      s.opts.Config.PublicURL,
 		AllowedOrigins: s.opts.Config.AllowedOrigins,
@@ -247,6 +250,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		stopJobs()
 		wg.Wait()
+		_ = s.events.Flush(context.WithoutCancel(ctx))
 		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
@@ -256,6 +260,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	err := hs.Shutdown(shutCtx)
 	stopJobs()
 	wg.Wait()
+	// The last connection events go out before the caller closes the store.
+	_ = s.events.Flush(shutCtx)
 	if err != nil {
 		_ = hs.Close()
 		return fmt.Errorf("server: shutdown: %w", err)

@@ -367,6 +367,9 @@ type EventFilter struct {
 // Events keeps the connection timeline.
 type Events interface {
 	AddEvent(ctx context.Context, e Event) (Event, error)
+	// AddEvents inserts events in one transaction (a batch of timeline
+	// steps costs one commit).
+	AddEvents(ctx context.Context, es []Event) error
 	// ListEvents returns matching events, newest first.
 	ListEvents(ctx context.Context, f EventFilter) ([]Event, error)
 }

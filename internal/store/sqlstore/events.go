@@ -26,15 +26,39 @@ func scanEvent(s scanner) (store.Event, error) {
 // AddEvent appends e to the timeline and returns it with its ID; a zero At
 // becomes now.
 func (db *DB) AddEvent(ctx context.Context, e store.Event) (store.Event, error) {
-	got, err := scanEvent(db.w.QueryRowContext(ctx, `INSERT INTO events
-		(at, kind, client_id, user_id, grant_id, attempt, outcome, detail, user_agent, remote_ip)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+eventCols,
-		ts(or(e.At, now())), e.Kind, e.ClientID, e.UserID, e.GrantID, e.Attempt, e.Outcome, mapArg(e.Detail),
-		e.UserAgent, e.RemoteIP))
+	got, err := scanEvent(db.w.QueryRowContext(ctx, insertEvent+` RETURNING `+eventCols, eventArgs(e)...))
 	if err != nil {
 		return store.Event{}, db.wrap(err, "add event")
 	}
 	return got, nil
+}
+
+const insertEvent = `INSERT INTO events
+		(at, kind, client_id, user_id, grant_id, attempt, outcome, detail, user_agent, remote_ip)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+
+func eventArgs(e store.Event) []any {
+	return []any{ts(or(e.At, now())), e.Kind, e.ClientID, e.UserID, e.GrantID, e.Attempt, e.Outcome,
+		mapArg(e.Detail), e.UserAgent, e.RemoteIP}
+}
+
+// AddEvents inserts events in one transaction, in order.
+func (db *DB) AddEvents(ctx context.Context, es []store.Event) error {
+	if len(es) == 0 {
+		return nil
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, e := range es {
+			if _, err := tx.ExecContext(ctx, insertEvent, eventArgs(e)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return db.wrap(err, "add %d events", len(es))
+	}
+	return nil
 }
 
 // ListEvents returns matching events, newest (highest ID) first, at most

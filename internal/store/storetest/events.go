@@ -20,6 +20,29 @@ func addEvent(t *testing.T, s store.Store, e store.Event) store.Event {
 
 func eventCases() []testCase {
 	return []testCase{
+		{"a batch is stored in order with every field", func(t *testing.T, s store.Store) {
+			ctx := t.Context()
+			mustOK(t, "AddEvents(none)", s.AddEvents(ctx, nil))
+			batch := []store.Event{
+				{At: at(time.Second), Kind: "client.registered", ClientID: "c", Outcome: "ok", Detail: map[string]string{"n": "1"}, UserAgent: "ua", RemoteIP: "192.0.2.1"},
+				{At: at(2 * time.Second), Kind: "token.issued", ClientID: "c", UserID: 7, GrantID: "g", Attempt: "a1", Outcome: "ok"},
+				{At: at(3 * time.Second), Kind: "token.error", ClientID: "c", Outcome: "error", Detail: map[string]string{"error": hostileText}},
+			}
+			mustOK(t, "AddEvents", s.AddEvents(ctx, batch))
+			got, err := s.ListEvents(ctx, store.EventFilter{ClientID: "c"})
+			mustOK(t, "ListEvents", err)
+			if len(got) != 3 {
+				t.Fatalf("ListEvents: got %d events, want 3", len(got))
+			}
+			for i, e := range got { // newest first
+				want := batch[2-i]
+				want.ID = e.ID
+				checkEqual(t, "event", e, want)
+			}
+			if !(got[0].ID > got[1].ID && got[1].ID > got[2].ID) {
+				t.Errorf("batch IDs not in insertion order: %d %d %d", got[2].ID, got[1].ID, got[0].ID)
+			}
+		}},
 		{"add and read back every field", func(t *testing.T, s store.Store) {
 			ctx := t.Context()
 			want := store.Event{
