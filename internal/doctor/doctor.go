@@ -508,6 +508,7 @@ func (r *runner) unauthenticated(ctx context.Context) {
 	}
 	r.checkPathCase(ctx)
 	if r.open {
+		r.checkNoRedirects(ctx)
 		r.skipOAuth("the MCP endpoint answers without authentication, so no client runs OAuth (see challenge.status)")
 		return
 	}
@@ -521,6 +522,7 @@ func (r *runner) unauthenticated(ctx context.Context) {
 		{r.checkDCR, []string{"dcr.claude", "dcr.nulls", "dcr.grant_types"}},
 		{r.checkAuthorize, []string{"authorize.claude", "authorize.pkce"}},
 		{r.checkToken, []string{"token.unknown_client", "token.form", "token.client_auth"}},
+		{r.checkNoRedirects, []string{"mcp.get", "mcp.head", "mcp.trailing_slash"}},
 	}
 	for _, st := range stages {
 		if r.expired(ctx) {
@@ -537,6 +539,9 @@ func (r *runner) unauthenticated(ctx context.Context) {
 // skipRest marks everything after the challenge SKIP.
 func (r *runner) skipRest(why string) {
 	r.skip("mcp.path_case", "title-cased MCP path", why)
+	for _, id := range []string{"mcp.get", "mcp.head", "mcp.trailing_slash"} {
+		r.skip(id, "no redirect on the MCP URL", why)
+	}
 	r.skipOAuth(why)
 }
 

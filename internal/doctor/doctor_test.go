@@ -170,6 +170,8 @@ func TestFaults(t *testing.T) {
 			id:  "timing.token", status: doctor.StatusWarn},
 		{name: "title-cased path unsupported", cfg: oauthtest.Config{CaseSensitivePath: true},
 			id: "mcp.path_case", status: doctor.StatusWarn},
+		{name: "trailing slash redirected", cfg: oauthtest.Config{SlashRedirect: true},
+			id: "mcp.trailing_slash", status: doctor.StatusFail},
 		{name: "-32601 on server/discover", cfg: oauthtest.Config{DiscoverMethodNotFound: true}, mod: withToken,
 			id: "mcp.discover", status: doctor.StatusFail,
 			clients: map[string]string{doctor.ClientClaudeCode: "mcp.discover", doctor.ClientCursor: ""}},

@@ -343,3 +343,40 @@ func (r *runner) checkPathCase(ctx context.Context) {
 		Title: "the title-cased path " + tc + " does not reach the MCP endpoint; hosted Claude has rewritten stored URLs this way",
 		Fix:   "route the MCP path (and its path-inserted PRM) case-insensitively"}, []string{ClientClaude})
 }
+
+// checkNoRedirects sends what clients send besides the POST: a GET for the
+// event stream, a HEAD, and the POST to the path with a trailing slash. None
+// may be redirected: a cross-origin redirect drops Authorization
+// (claude-ai-mcp#155), /mcp → /mcp/ broke Claude Desktop (fastmcp#1466), and
+// an APPEND_SLASH 301 turns a POST into a GET (claude-ai-mcp#136).
+func (r *runner) checkNoRedirects(ctx context.Context) {
+	const ref = "CONNECTORS.md §0 item 17, §11.34"
+	slash := r.origin + strings.TrimSuffix(r.target.EscapedPath(), "/") + "/"
+	if r.target.RawQuery != "" {
+		slash += "?" + r.target.RawQuery
+	}
+	checks := []struct {
+		id, what string
+		rq       request
+	}{
+		{"mcp.get", "GET with Accept: text/event-stream", request{method: http.MethodGet, url: r.target.String(),
+			header: hdr("Accept", "text/event-stream", "User-Agent", uaMCP), cat: catOther}},
+		{"mcp.head", "HEAD", request{method: http.MethodHead, url: r.target.String(), header: hdr("User-Agent", uaMCP), cat: catOther}},
+		{"mcp.trailing_slash", "POST to " + slash, request{method: http.MethodPost, url: slash, header: mcpHeaders(),
+			body: initializeBody("2025-11-25"), cat: catOther}},
+	}
+	for _, c := range checks {
+		ex := r.do(ctx, c.rq)
+		switch {
+		case !ex.ok():
+			r.add(Finding{ID: c.id, Status: StatusWarn, Title: c.what + " got no answer", Evidence: ex.evidence(), Ref: ref,
+				Fix: "answer it (200, 401, 404 or 405) without a redirect"}, nil)
+		case ex.is3xx():
+			r.add(Finding{ID: c.id, Status: StatusFail, Evidence: ex.evidence(), Ref: ref,
+				Title: fmt.Sprintf("%s is redirected (%d to %s): clients drop the Authorization header or the POST body on redirects", c.what, ex.status, ex.header.Get("Location")),
+				Fix:   "serve the MCP endpoint at every spelling clients use (with and without the trailing slash) and never redirect it"}, nil)
+		default:
+			r.add(Finding{ID: c.id, Status: StatusPass, Title: fmt.Sprintf("%s answered %d without a redirect", c.what, ex.status), Evidence: ex.evidence()}, nil)
+		}
+	}
+}

@@ -56,6 +56,9 @@ type Config struct {
 	// CaseSensitivePath routes the MCP path (and its path-inserted PRM)
 	// case-sensitively, so a title-cased /Mcp answers 404.
 	CaseSensitivePath bool
+	// SlashRedirect answers the MCP path with a trailing slash by a 307 to
+	// the path without it (a framework's APPEND_SLASH-style redirect).
+	SlashRedirect bool
 	// DiscoverMethodNotFound answers server/discover with HTTP 200 and
 	// JSON-RPC error -32601 instead of a DiscoverResult.
 	DiscoverMethodNotFound bool
@@ -200,6 +203,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ip := s.cfg.IssuerPath
 	switch {
+	case s.cfg.SlashRedirect && strings.HasSuffix(p, "/") && s.isMCPPath(p):
+		http.Redirect(w, r, strings.TrimSuffix(p, "/"), http.StatusTemporaryRedirect)
 	case s.isMCPPath(p):
 		s.serveMCP(w, r)
 	case s.isPRMPath(p):
