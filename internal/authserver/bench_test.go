@@ -162,3 +162,36 @@ func TestVerifyRevokedClient(t *testing.T) {
 		t.Fatalf("disabled client refresh: %d %v", resp.StatusCode, body)
 	}
 }
+
+// TestClientScopeCapAppliesToIssuedTokens: an admin's cap narrows what an
+// existing access token may do (after the short client cache) and what the
+// next refresh issues.
+func TestClientScopeCapAppliesToIssuedTokens(t *testing.T) {
+	e := newEnv(t)
+	redirect := "http://127.0.0.1:9/cb"
+	id, _ := e.mustRegister(fmt.Sprintf(`{"redirect_uris":[%q]}`, redirect))
+	m := e.codeFlow(e.loggedIn(), id, "", redirect)
+	ctx := context.Background()
+	at := m["access_token"].(string)
+	info, err := e.oa.Verify(ctx, at, "")
+	if err != nil || len(info.Scopes) != 4 {
+		t.Fatalf("before the cap: %v %v", info.Scopes, err)
+	}
+	c, err := e.st.GetClient(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.AllowedScopes = []string{"content:read"}
+	if _, err := e.st.UpdateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(11 * time.Second)
+	info, err = e.oa.Verify(ctx, at, "")
+	if err != nil || strings.Join(info.Scopes, " ") != "content:read" {
+		t.Errorf("after the cap, Verify scopes = %v, %v; want content:read", info.Scopes, err)
+	}
+	resp, body := e.postForm("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {m["refresh_token"].(string)}, "client_id": {id}}, "", "")
+	if resp.StatusCode != 200 || body["scope"] != "content:read" {
+		t.Errorf("refresh after the cap: %d %v", resp.StatusCode, body)
+	}
+}

@@ -106,7 +106,7 @@ type Service struct {
 	cimd         *cimdFetcher
 
 	clientMu sync.Mutex
-	clientOK map[string]time.Time // client ID → trusted active until
+	clientOK map[string]clientStatus // client ID → trusted active until, and its cap
 }
 
 // New checks cfg and returns a Service.
@@ -118,7 +118,7 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{st: cfg.Store, now: cfg.Now, log: cfg.Logger, opts: cfg.Options, issuer: iss, clientOK: map[string]time.Time{}}
+	s := &Service{st: cfg.Store, now: cfg.Now, log: cfg.Logger, opts: cfg.Options, issuer: iss, clientOK: map[string]clientStatus{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -253,8 +253,15 @@ func (s *Service) Refresh(ctx context.Context, client store.Client, p RefreshPar
 		// as equal to the scope originally granted". Unknown scopes are
 		// ignored; a narrower known set narrows this pair only.
 		issued := g
+		// An admin's cap on the client applies from the next refresh on.
+		if client.AllowedScopes != nil {
+			issued.Scopes = IntersectScopes(g.Scopes, client.AllowedScopes)
+			if len(issued.Scopes) == 0 {
+				return TokenResponse{}, invalidGrant("the client may no longer be granted any of these scopes")
+			}
+		}
 		if req := ParseScope(p.Scope); len(req) > 0 {
-			issued.Scopes = IntersectScopes(req, g.Scopes)
+			issued.Scopes = IntersectScopes(req, issued.Scopes)
 			if len(issued.Scopes) == 0 {
 				return TokenResponse{}, Errorf(ErrCodeInvalidScope, "requested scope was not granted")
 			}
@@ -372,10 +379,15 @@ func (s *Service) Verify(ctx context.Context, token, resource string) (TokenInfo
 	case t.Resource != want:
 		return TokenInfo{}, errInvalidToken("the access token was issued for another resource")
 	}
-	if err := s.clientActive(ctx, t.ClientID, now); err != nil {
+	capped, err := s.clientActive(ctx, t.ClientID, now)
+	if err != nil {
 		return TokenInfo{}, err
 	}
-	return TokenInfo{UserID: t.UserID, ClientID: t.ClientID, Scopes: t.Scopes, Resource: t.Resource,
+	scopes := t.Scopes
+	if capped != nil { // an admin's cap applies to tokens already issued
+		scopes = IntersectScopes(scopes, capped)
+	}
+	return TokenInfo{UserID: t.UserID, ClientID: t.ClientID, Scopes: scopes, Resource: t.Resource,
 		Expires: t.ExpiresAt, GrantID: t.GrantID}, nil
 }
 
@@ -512,34 +524,41 @@ func (s *Service) touchClient(ctx context.Context, c store.Client, now time.Time
 }
 
 // clientStatusTTL is how long Verify trusts a cached "client is active"
-// answer. Disabling a client should also revoke its grants
-// (RevokeClientGrants), which takes effect at once.
+// answer and its scope cap. Disabling a client should also revoke its
+// grants (RevokeClientGrants), which takes effect at once; a new cap takes
+// effect within this time.
 const clientStatusTTL = 10 * time.Second
 
 // clientActive reports whether a token's client still exists and is not
 // disabled, with a short bounded cache so Verify usually costs one query.
-func (s *Service) clientActive(ctx context.Context, id string, now time.Time) error {
+func (s *Service) clientActive(ctx context.Context, id string, now time.Time) (capped []string, err error) {
 	s.clientMu.Lock()
-	exp, ok := s.clientOK[id]
+	st, ok := s.clientOK[id]
 	s.clientMu.Unlock()
-	if ok && now.Before(exp) {
-		return nil
+	if ok && now.Before(st.until) {
+		return st.capped, nil
 	}
 	c, err := s.st.GetClient(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return errInvalidToken("the client is gone")
+		return nil, errInvalidToken("the client is gone")
 	}
 	if err != nil {
-		return fmt.Errorf("oauth: verify client: %w", err)
+		return nil, fmt.Errorf("oauth: verify client: %w", err)
 	}
 	if !c.DisabledAt.IsZero() {
-		return errInvalidToken("the client was revoked")
+		return nil, errInvalidToken("the client was revoked")
 	}
 	s.clientMu.Lock()
 	if len(s.clientOK) >= 10000 {
 		clear(s.clientOK)
 	}
-	s.clientOK[id] = now.Add(clientStatusTTL)
+	s.clientOK[id] = clientStatus{until: now.Add(clientStatusTTL), capped: c.AllowedScopes}
 	s.clientMu.Unlock()
-	return nil
+	return c.AllowedScopes, nil
+}
+
+// clientStatus is a cached answer of clientActive.
+type clientStatus struct {
+	until  time.Time
+	capped []string // the client's scope cap; nil: none
 }
