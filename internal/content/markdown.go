@@ -96,14 +96,17 @@ func PlainText(md string) string {
 	return strings.TrimSpace(spaceRE.ReplaceAllString(text, " "))
 }
 
+// excerptWindow is how much of a body MakeExcerpt reads.
+const excerptWindow = 4096
+
 // MakeExcerpt returns the first ExcerptWords words of md as plain text,
 // followed by "…" when text was cut.
 func MakeExcerpt(md string) string {
 	// Only the start matters: cut long bodies at a paragraph break before
-	// rendering, so listing big posts stays cheap.
-	const window = 4096
-	if len(md) > window {
-		cut := md[:window]
+	// rendering, so listing big posts stays cheap. (summaryCache relies on
+	// the answer depending only on md[:excerptWindow] and the length test.)
+	if len(md) > excerptWindow {
+		cut := md[:excerptWindow]
 		if i := strings.LastIndex(cut, "\n\n"); i > 0 {
 			cut = cut[:i]
 		}

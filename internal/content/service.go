@@ -96,7 +96,7 @@ func (s *Service) CanonicalURL(typ store.PostType, slug string) string {
 func (s *Service) view(p store.Post) Post {
 	v := Post{Post: p, Summary: p.Excerpt}
 	if v.Summary == "" {
-		v.Summary = MakeExcerpt(p.Body)
+		v.Summary = summaries.summary(p.Body)
 	}
 	if p.Status == store.StatusPublished {
 		v.URL = s.CanonicalURL(p.Type, p.Slug)

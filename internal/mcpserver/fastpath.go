@@ -34,7 +34,7 @@ func (h *Handler) fastToolCall(w http.ResponseWriter, r *http.Request, p *Princi
 	if v := r.Header.Get("Mcp-Protocol-Version"); v >= modernVersion {
 		return false
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+	if !jsonContentType(r.Header.Get("Content-Type")) {
 		return false
 	}
 	var params struct {
@@ -42,7 +42,9 @@ func (h *Handler) fastToolCall(w http.ResponseWriter, r *http.Request, p *Princi
 		Arguments json.RawMessage            `json:"arguments"`
 		Meta      map[string]json.RawMessage `json:"_meta"`
 	}
-	if json.Unmarshal(m.Params, &params) != nil {
+	if c, ok := m.parsed(); ok {
+		params.Name, params.Arguments, params.Meta = c.Name, c.Arguments, c.Meta
+	} else if json.Unmarshal(m.Params, &params) != nil {
 		return false
 	}
 	if _, modern := params.Meta["io.modelcontextprotocol/protocolVersion"]; modern {
@@ -82,6 +84,16 @@ func (h *Handler) fastToolCall(w http.ResponseWriter, r *http.Request, p *Princi
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b.Bytes())
 	return true
+}
+
+// jsonContentType reports whether a Content-Type names application/json
+// (parameters allowed), as mime.ParseMediaType reads it.
+func jsonContentType(ct string) bool {
+	if ct == "application/json" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
 }
 
 func trimNewline(b *bytes.Buffer) {

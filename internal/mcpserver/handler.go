@@ -101,6 +101,7 @@ type Handler struct {
 	relay      *relay
 	seen       *seenSet
 	users      userCache
+	replays    replayCache
 }
 
 // Mount registers the MCP routes on mux: /mcp (also /mcp/ and case-changed
@@ -405,7 +406,7 @@ func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	normalizeAccept(r)
-	if h.fastToolCall(w, r, &p, body, msgs) {
+	if h.fastToolCall(w, r, &p, body, msgs) || h.replay(w, r, &p, body, msgs) {
 		return
 	}
 	h.streamable.ServeHTTP(w, r)

@@ -24,6 +24,32 @@ type rpcPeek struct {
 	ID      json.RawMessage `json:"id"`
 	Method  string          `json:"method"`
 	Params  json.RawMessage `json:"params"`
+
+	call    *callParams // params read once for named and fastToolCall
+	callErr bool        // params did not read as callParams
+}
+
+// callParams is what named and the lean tools/call path read from params.
+type callParams struct {
+	Name      string                     `json:"name"`
+	URI       string                     `json:"uri"`
+	Arguments json.RawMessage            `json:"arguments"`
+	Meta      map[string]json.RawMessage `json:"_meta"`
+}
+
+// parsed reads params as callParams once. It is not ok when params are
+// absent or any of the four fields has another type; callers then read
+// params their own way, exactly as before.
+func (p *rpcPeek) parsed() (*callParams, bool) {
+	if p.call == nil && !p.callErr {
+		var c callParams
+		if len(p.Params) > 0 && json.Unmarshal(p.Params, &c) == nil {
+			p.call = &c
+		} else {
+			p.callErr = true
+		}
+	}
+	return p.call, p.call != nil
 }
 
 // named returns params.name (tools/call, prompts/get) or params.uri
@@ -31,6 +57,12 @@ type rpcPeek struct {
 func (p *rpcPeek) named() string {
 	if len(p.Params) == 0 {
 		return ""
+	}
+	if c, ok := p.parsed(); ok {
+		if p.Method == "resources/read" {
+			return c.URI
+		}
+		return c.Name
 	}
 	var v struct {
 		Name string `json:"name"`
@@ -58,6 +90,9 @@ func peekBody(body []byte) []rpcPeek {
 			return nil
 		}
 		return batch
+	}
+	if p, ok := peekPlain(body); ok {
+		return []rpcPeek{p}
 	}
 	var one rpcPeek
 	if json.Unmarshal(body, &one) != nil {
@@ -93,4 +128,19 @@ func writeRPCError(w http.ResponseWriter, status int, id json.RawMessage, e rpcE
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// peekPlain reads the common shape of a single request — exactly the
+// members jsonrpc, id, method and params, spelled plainly, with a method
+// name without escapes — without reflection. Anything else is not ok and
+// goes through json.Unmarshal, whose reading it matches where it is ok.
+func peekPlain(body []byte) (rpcPeek, bool) {
+	if !json.Valid(body) {
+		return rpcPeek{}, false
+	}
+	id, method, params, ok := splitRequest(body)
+	if !ok || len(method) < 2 || method[0] != '"' || bytes.IndexByte(method, '\\') >= 0 {
+		return rpcPeek{}, false
+	}
+	return rpcPeek{JSONRPC: "2.0", ID: id, Method: string(method[1 : len(method)-1]), Params: params}, true
 }

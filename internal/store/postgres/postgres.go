@@ -186,7 +186,6 @@ func Dialect() sqlstore.Dialect {
 			Snippet: `ts_headline('simple', p.body, q, 'StartSel="", StopSel="", MaxWords=24, MinWords=8, MaxFragments=1')`,
 			// ts_headline is the dearest part: only for the page's rows.
 			SnippetFrom: " CROSS JOIN websearch_to_tsquery('simple', $1) AS q",
-			Candidates:  "SELECT p.id AS id, ts_rank(p.search, q) AS score FROM posts p CROSS JOIN websearch_to_tsquery('simple', $1) AS q WHERE p.search @@ q ORDER BY score DESC",
 		},
 		IsUniqueViolation: func(err error) bool {
 			return hasCode(err, "23505")

@@ -95,11 +95,20 @@ func BenchmarkSearchPosts(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := st.SearchPosts(ctx, "w42 w1234", store.PostFilter{Statuses: []store.PostStatus{store.StatusPublished}, Limit: 10}); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct {
+		name  string
+		s     store.Posts
+		query string
+	}{
+		{"rare", st, "w42 w1234"}, {"common", st, "coffee"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.s.SearchPosts(ctx, c.query, store.PostFilter{Statuses: []store.PostStatus{store.StatusPublished}, Limit: 10}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

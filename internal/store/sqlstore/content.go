@@ -21,6 +21,9 @@ const (
 const postCols = `p.id, p.type, p.slug, p.title, p.body, p.excerpt, p.status, p.author_id, p.parent_id, p.featured,
 	p.created_at, p.modified_at, p.published_at, p.trashed_from, p.version, p.modified_by, p.modified_via`
 
+// postColCount is the number of columns in postCols.
+const postColCount = 17
+
 func scanPost(s scanner, extra ...any) (store.Post, error) {
 	var p store.Post
 	dest := []any{&p.ID, (*string)(&p.Type), &p.Slug, &p.Title, &p.Body, &p.Excerpt, (*string)(&p.Status), &p.AuthorID,
@@ -79,16 +82,57 @@ func (db *DB) GetPostBySlug(ctx context.Context, typ store.PostType, slug string
 	return p, nil
 }
 
+// getPost reads one post and its terms in one statement (one row per term,
+// or one row with NULL terms): a read is one round trip and one snapshot.
+// It answers sql.ErrNoRows when no post matches cond.
 func getPost(ctx context.Context, q querier, cond string, a ...any) (store.Post, error) {
-	p, err := scanPost(q.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts p WHERE `+cond, a...))
+	rows, err := q.QueryContext(ctx, `SELECT `+postCols+`, t.taxonomy, t.slug FROM posts p
+		LEFT JOIN post_terms pt ON pt.post_id = p.id LEFT JOIN terms t ON t.id = pt.term_id
+		WHERE `+cond+` ORDER BY pt.ord`, a...)
 	if err != nil {
 		return store.Post{}, err
 	}
-	ps := []store.Post{p}
-	if err := loadTerms(ctx, q, ps); err != nil {
+	defer rows.Close()
+	var (
+		p         store.Post
+		tax, slug sql.NullString
+		n         int
+		skip      [postColCount]sql.RawBytes
+		skipDest  []any
+	)
+	for rows.Next() {
+		if n == 0 {
+			p, err = scanPost(rows, &tax, &slug)
+		} else {
+			if skipDest == nil {
+				skipDest = make([]any, 0, postColCount+2)
+				for i := range skip {
+					skipDest = append(skipDest, &skip[i])
+				}
+				skipDest = append(skipDest, &tax, &slug)
+			}
+			err = rows.Scan(skipDest...)
+		}
+		if err != nil {
+			return store.Post{}, err
+		}
+		n++
+		if tax.Valid && slug.Valid {
+			switch store.Taxonomy(tax.String) {
+			case store.TaxCategory:
+				p.Categories = append(p.Categories, slug.String)
+			case store.TaxTag:
+				p.Tags = append(p.Tags, slug.String)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return store.Post{}, err
 	}
-	return ps[0], nil
+	if n == 0 {
+		return store.Post{}, sql.ErrNoRows
+	}
+	return p, nil
 }
 
 // UpdatePost writes every field of p but ID and CreatedAt, and replaces its
@@ -214,7 +258,7 @@ func (db *DB) ListPosts(ctx context.Context, f store.PostFilter) ([]store.Post, 
 		total int64
 		ps    []store.Post
 	)
-	err := db.readTx(ctx, func(tx *sql.Tx) error {
+	err := db.readTx(ctx, func(tx *stmtTx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p`+w, a...).Scan(&total); err != nil {
 			return err
 		}
@@ -247,17 +291,16 @@ func (db *DB) SearchPosts(ctx context.Context, query string, f store.PostFilter)
 	}
 	limit, offset := clamp(f.Limit, defaultPageLimit, maxPageLimit), max(f.Offset, 0)
 	var hits []store.PostHit
-	err := db.readTx(ctx, func(tx *sql.Tx) error {
+	err := db.readTx(ctx, func(tx *stmtTx) error {
 		var err error
 		exact := false
 		if s.Candidates != "" {
-			hits, exact, err = db.searchTop(ctx, tx, arg, f, limit, offset)
-			if err != nil {
+			if hits, exact, err = db.searchTop(ctx, tx, arg, f, limit, offset); err != nil {
 				return err
 			}
 		}
 		if !exact {
-			if hits, err = db.searchAll(ctx, tx, arg, f, limit, offset); err != nil {
+			if hits, err = db.searchPage(ctx, tx, arg, f, limit, offset); err != nil {
 				return err
 			}
 		}
@@ -279,59 +322,67 @@ func (db *DB) SearchPosts(ctx context.Context, query string, f store.PostFilter)
 	return hits, nil
 }
 
-// Search cost. Ranking every match and joining every match to posts to
-// filter it grows with the number of matches (thousands for a common word
-// at 100k posts), and snippets are dear. So SearchPosts first asks the text
-// index alone for its best few candidates (searchTop: ranking inside the
-// index, no join), filters and pages those, and makes snippets only for the
-// rows of the page. That answer is exactly the full query's when the
-// candidates were all the matches, or when the page is full and its last
-// row ranks strictly above the weakest candidate (every row that could
-// precede it in the full order is then among the candidates). Otherwise
-// (filters that drop most of the best matches, deep offsets, ties at the
-// edge) searchAll runs the full query, still with snippets for the page
-// only.
+// Search cost. At 100k posts a common word matches thousands of posts.
+// Ranking has to look at every match, but nothing else need: searchPage
+// ranks and filters the matches selecting only their id, rank and date,
+// pages them, and only then reads the page's rows and makes their snippets
+// (snippet() and ts_headline() for every match were a large part of a
+// search). Where the dialect can rank inside its text index alone
+// (Search.Candidates: FTS5's bm25() without the join to posts, about 2.5×
+// cheaper), searchTop first takes the best few candidates from the index,
+// joins, filters and pages only those. That answer is exactly
+// searchPage's when the candidates were all the matches, or when the page
+// is full (the candidates are the best k matches and every match tied
+// with the k-th, so every row that could precede the page's last in the
+// full order is a candidate); when filters dropped too many of the best
+// matches, searchPage answers.
 
 // searchTop is the candidates-first query; exact reports whether its
-// answer is the full query's.
-func (db *DB) searchTop(ctx context.Context, tx *sql.Tx, arg string, f store.PostFilter, limit, offset int) ([]store.PostHit, bool, error) {
+// answer is searchPage's.
+func (db *DB) searchTop(ctx context.Context, tx *stmtTx, arg string, f store.PostFilter, limit, offset int) ([]store.PostHit, bool, error) {
 	s := db.d.Search
 	a := args{arg} // $1
-	k := 2*(offset+limit) + 100
-	cand := s.Candidates + ` LIMIT ` + a.add(k)
 	conds := postWhere(f, &a)
-	q := `WITH cand AS MATERIALIZED (` + cand + `),
-	pg AS (SELECT p.id AS id, cand.score AS score, ` + postWhen + ` AS w FROM cand JOIN posts p ON p.id = cand.id` + where(conds) +
+	// cand: the best k matches and every match tied with the k-th, ranked
+	// by the text index alone; cut is empty when there are fewer than k.
+	q := `WITH ranked AS MATERIALIZED (` + s.Candidates + `),
+	cut AS (SELECT score FROM ranked ORDER BY score DESC LIMIT 1 OFFSET ` + a.add(offset+limit+50-1) + `),
+	cand AS (SELECT id, score FROM ranked WHERE NOT EXISTS (SELECT 1 FROM cut) OR score >= (SELECT score FROM cut)),
+	pg AS (SELECT p.id AS id, cand.score AS score, ` + postWhen + ` AS w FROM cand ` + s.CandidatesJoin + ` posts p ON p.id = cand.id` + where(conds) +
 		` ORDER BY score DESC, w DESC, p.id DESC LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(offset) + `)
-	SELECT ` + postCols + `, pg.score, ` + s.Snippet + `, (SELECT COUNT(*) FROM cand), (SELECT MIN(score) FROM cand)
+	SELECT ` + postCols + `, pg.score, ` + s.Snippet + `, (SELECT COUNT(*) FROM cut)
 	FROM pg JOIN posts p ON p.id = pg.id` + s.SnippetFrom + ` ORDER BY pg.score DESC, pg.w DESC, pg.id DESC`
 	rows, err := tx.QueryContext(ctx, q, a...)
 	if err != nil {
 		return nil, false, err
 	}
-	var (
-		n     int64
-		least sql.NullFloat64
-	)
+	var cut int64
 	hits, err := collect(rows, func(sc scanner) (store.PostHit, error) {
 		var h store.PostHit
 		var snippet sql.NullString
-		p, err := scanPost(sc, &h.Rank, &snippet, &n, &least)
+		p, err := scanPost(sc, &h.Rank, &snippet, &cut)
 		h.Post, h.Snippet = p, snippet.String
 		return h, err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, false, err
+	case len(hits) == 0:
+		// No match at all (then the answer is certain), or none of the
+		// candidates passes f or the offset (searchPage decides).
+		var none bool
+		err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (`+s.Candidates+`)`, arg).Scan(&none)
+		return nil, none, err
 	}
-	if len(hits) == 0 {
-		return nil, false, nil // no match, or none among the candidates: ask the full query
-	}
-	exact := n < int64(k) || (len(hits) == limit && least.Valid && hits[len(hits)-1].Rank > least.Float64)
-	return hits, exact, nil
+	// A full page is exact: every row before its last in the full order
+	// ranks at least as high, so it is a candidate. A short page is exact
+	// only if the candidates were every match.
+	return hits, len(hits) == limit || cut == 0, nil
 }
 
-// searchAll ranks and filters every match, then makes snippets for the page.
-func (db *DB) searchAll(ctx context.Context, tx *sql.Tx, arg string, f store.PostFilter, limit, offset int) ([]store.PostHit, error) {
+// searchPage ranks and filters every match, then reads the page's rows and
+// makes snippets for them only.
+func (db *DB) searchPage(ctx context.Context, tx *stmtTx, arg string, f store.PostFilter, limit, offset int) ([]store.PostHit, error) {
 	s := db.d.Search
 	a := args{arg} // $1
 	conds := append([]string{s.Where}, postWhere(f, &a)...)
@@ -467,13 +518,13 @@ func loadTerms(ctx context.Context, q querier, ps []store.Post) error {
 // readTx runs fn in a read-only transaction on the reader pool so that
 // several queries see one snapshot (REPEATABLE READ on PostgreSQL; SQLite
 // transactions always are).
-func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) readTx(ctx context.Context, fn func(tx *stmtTx) error) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only; nothing to keep
-	if err := fn(tx); err != nil {
+	if err := fn(&stmtTx{Tx: tx, p: db.r}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -556,7 +607,7 @@ func (db *DB) ListComments(ctx context.Context, f store.CommentFilter) ([]store.
 		total int64
 		cs    []store.Comment
 	)
-	err := db.readTx(ctx, func(tx *sql.Tx) error {
+	err := db.readTx(ctx, func(tx *stmtTx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM comments`+w, a...).Scan(&total); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -53,11 +54,14 @@ type Search struct {
 	// SnippetFrom is appended to "FROM ... JOIN posts p ON ..." so that
 	// Snippet can be computed (e.g. the text index row of p, or the query).
 	SnippetFrom string
-	// Candidates, when set, is a SELECT of id and score (the Rank of the
-	// full query, higher is better) of the matches of $1, best first,
-	// using the text index only; SearchPosts appends a LIMIT and filters
-	// and pages these first (see searchTop). Empty always ranks every match.
+	// Candidates, when set, is a SELECT of id and score (the same value as
+	// Rank) of every match of $1, computed from the text index alone;
+	// SearchPosts then pages the best of these first (searchTop). Empty
+	// ranks and filters every match with the join (searchPage).
 	Candidates string
+	// CandidatesJoin joins the candidates to posts p: "JOIN", or a
+	// dialect's way of making the candidates the outer loop.
+	CandidatesJoin string
 }
 
 // DB implements store.Store over a writer and a reader connection pool. Create
@@ -248,15 +252,56 @@ func (s listScanner) Scan(src any) error {
 	default:
 		return fmt.Errorf("list column: unexpected %T", src)
 	}
-	var l []string
-	if err := json.Unmarshal(b, &l); err != nil {
-		return fmt.Errorf("list column: %w", err)
+	l, ok := plainList(b)
+	if !ok {
+		if err := json.Unmarshal(b, &l); err != nil {
+			return fmt.Errorf("list column: %w", err)
+		}
 	}
 	if l == nil {
 		l = []string{}
 	}
 	*s.l = l
 	return nil
+}
+
+// plainList decodes the usual list column — a JSON array of printable
+// ASCII strings without escapes, such as ["content:read","offline_access"]
+// — without reflection. Anything else is not ok and goes to json.Unmarshal,
+// which reads the same values where plainList is ok.
+func plainList(b []byte) ([]string, bool) {
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil, false
+	}
+	body := b[1 : len(b)-1]
+	if len(body) == 0 {
+		return []string{}, true
+	}
+	l := make([]string, 0, bytes.Count(body, []byte{','})+1)
+	for len(body) > 0 {
+		if body[0] != '"' {
+			return nil, false
+		}
+		end := 1
+		for end < len(body) && body[end] != '"' {
+			if c := body[end]; c < 0x20 || c > 0x7e || c == '\\' {
+				return nil, false
+			}
+			end++
+		}
+		if end == len(body) {
+			return nil, false
+		}
+		l = append(l, string(body[1:end]))
+		body = body[end+1:]
+		if len(body) > 0 {
+			if body[0] != ',' || len(body) == 1 {
+				return nil, false
+			}
+			body = body[1:]
+		}
+	}
+	return l, true
 }
 
 // mapArg encodes a string map; nil stays NULL.

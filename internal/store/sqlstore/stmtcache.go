@@ -114,3 +114,29 @@ type stmtCache struct {
 	m      map[string]*sql.Stmt
 	closed bool
 }
+
+// stmtTx is a read transaction whose queries reuse the pool's prepared
+// statements (Tx.StmtContext binds the cached statement to the
+// transaction's connection; database/sql prepares it once per
+// connection), so list and search pages do not parse and plan their
+// queries on every call either. Without a cache it is the plain Tx.
+type stmtTx struct {
+	*sql.Tx
+	p *pool
+}
+
+// QueryContext runs query in the transaction through its cached statement.
+func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := t.p.stmt(ctx, query); s != nil {
+		return t.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query in the transaction through its cached statement.
+func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := t.p.stmt(ctx, query); s != nil {
+		return t.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
