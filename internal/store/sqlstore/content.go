@@ -523,8 +523,10 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *stmtTx) error) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck // read-only; nothing to keep
-	if err := fn(&stmtTx{Tx: tx, p: db.r}); err != nil {
+	st := &stmtTx{Tx: tx, p: db.r}
+	defer st.prepareMissing(ctx) // runs after the rollback below: the connection is free again
+	defer tx.Rollback()          //nolint:errcheck // read-only; nothing to keep
+	if err := fn(st); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -120,14 +120,22 @@ type stmtCache struct {
 // transaction's connection; database/sql prepares it once per
 // connection), so list and search pages do not parse and plan their
 // queries on every call either. Without a cache it is the plain Tx.
+//
+// A statement not cached yet is NOT prepared from inside the transaction:
+// preparing on the pool needs a second connection while the transaction
+// holds one, and with every reader connection inside a transaction that
+// deadlocks. The transaction runs such a query directly and remembers it;
+// prepareMissing caches it once the transaction has given its connection
+// back.
 type stmtTx struct {
 	*sql.Tx
-	p *pool
+	p       *pool
+	missing []string
 }
 
 // QueryContext runs query in the transaction through its cached statement.
 func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := t.p.stmt(ctx, query); s != nil {
+	if s := t.cached(query); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, query, args...)
@@ -135,8 +143,33 @@ func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*
 
 // QueryRowContext runs query in the transaction through its cached statement.
 func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := t.p.stmt(ctx, query); s != nil {
+	if s := t.cached(query); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
 	return t.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// cached returns the already-prepared statement for query, or nil (and
+// remembers query for prepareMissing).
+func (t *stmtTx) cached(query string) *sql.Stmt {
+	c := t.p.stmts
+	if c == nil {
+		return nil
+	}
+	c.mu.RLock()
+	s := c.m[query]
+	c.mu.RUnlock()
+	if s == nil {
+		t.missing = append(t.missing, query)
+	}
+	return s
+}
+
+// prepareMissing prepares the queries the transaction ran uncached. Call it
+// after the transaction ended.
+func (t *stmtTx) prepareMissing(ctx context.Context) {
+	for _, q := range t.missing {
+		t.p.stmt(ctx, q)
+	}
+	t.missing = nil
 }
