@@ -31,7 +31,8 @@ const readers = 4
 // lets run beside the writer.
 type Store struct {
 	*sqlstore.DB
-	path string
+	path  string
+	probe *changeProbe // what the read cache asks whether anything committed
 	sqlstore.Migrations
 }
 
@@ -77,10 +78,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	s := &Store{
-		DB:   sqlstore.New(w, r, Dialect()),
-		path: path,
+	pr, err := sql.Open("sqlite", uri+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	s := &Store{
+		DB:    sqlstore.New(w, r, Dialect()),
+		path:  path,
+		probe: newChangeProbe(pr),
+	}
+	s.CacheReads(s.probe.version)
 	provider, err := goose.NewProvider(goose.DialectSQLite3, w, migrationsFS(),
 		goose.WithDisableGlobalRegistry(true))
 	if err != nil {
@@ -105,8 +114,12 @@ func (s *Store) Path() string { return s.path }
 // Close closes both connection pools. Call it last, after the HTTP server
 // stopped.
 func (s *Store) Close() error {
+	perr := s.probe.close()
 	if err := s.DB.Close(); err != nil {
 		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
+	}
+	if perr != nil {
+		return fmt.Errorf("sqlite: close %s: %w", s.path, perr)
 	}
 	return nil
 }

@@ -74,8 +74,9 @@ type Search struct {
 // empty; single-row compare-and-swaps are one conditional UPDATE, and every
 // multi-row write is one transaction.
 type DB struct {
-	w, r *pool
-	d    Dialect
+	w, r  *pool
+	d     Dialect
+	cache *readCache // nil: every read goes to the database (see CacheReads)
 }
 
 var _ store.Store = (*DB)(nil)
