@@ -84,6 +84,7 @@ func BenchmarkToolsCallGetPostNoAuth(b *testing.B) {
 		b.Fatal(err)
 	}
 	e.handler = &mcpserver.Handler{Content: e.content, Users: e.st, Events: e.st, PublicURL: publicURL,
+		PinReads: e.st.PinReads, // as newEnv and the server wire it
 		Verifier: mcpserver.VerifierFunc(func(context.Context, string, string) (oauth.TokenInfo, error) { return info, nil })}
 	mux := http.NewServeMux()
 	e.handler.Mount(mux)

@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -20,7 +21,7 @@ import (
 const modernVersion = "2026-07-28"
 
 // fastToolCall answers msg if it is eligible and reports whether it did.
-func (h *Handler) fastToolCall(w http.ResponseWriter, r *http.Request, p *Principal, body []byte, msgs []rpcPeek) bool {
+func (h *Handler) fastToolCall(w http.ResponseWriter, r *http.Request, pinned context.Context, p *Principal, body []byte, msgs []rpcPeek) bool {
 	if h.Stateful || h.noFastPath || len(msgs) != 1 {
 		return false
 	}
@@ -58,7 +59,13 @@ func (h *Handler) fastToolCall(w http.ResponseWriter, r *http.Request, p *Princi
 		return false
 	}
 
-	o := h.invoke(r.Context(), t, params.Arguments)
+	ctx := r.Context()
+	if t.readOnly && pinned != nil {
+		// The token was verified under pinned: a read-only tool reads at
+		// the same moment, without a second freshness check.
+		ctx = withPrincipal(pinned, p)
+	}
+	o := h.invoke(ctx, t, params.Arguments)
 
 	var b bytes.Buffer
 	b.Grow(len(o.body)*2 + 128)

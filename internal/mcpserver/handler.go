@@ -77,6 +77,12 @@ type Handler struct {
 	// Stateful, when true, keeps legacy sessions in memory (Mcp-Session-Id).
 	// The default, stateless, serves every protocol era on any replica.
 	Stateful bool
+	// PinReads, when set, returns a context under which the store's point
+	// reads answer as of one moment (see sqlstore.DB.PinReads). A POST
+	// verifies its token and runs a read-only tool on the fast path under
+	// one pinned context, so they share one freshness check; anything that
+	// writes runs under the request's own context. Nil pins nothing.
+	PinReads func(context.Context) context.Context
 
 	noFastPath bool // tests: send every request to the engine
 	once       sync.Once
@@ -284,6 +290,11 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 // authenticate verifies the bearer token. It reports false when it has
 // answered the request with a challenge or an error.
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (Principal, bool) {
+	return h.authenticateAt(r.Context(), w, r)
+}
+
+// authenticateAt is authenticate with the token verified under ctx.
+func (h *Handler) authenticateAt(ctx context.Context, w http.ResponseWriter, r *http.Request) (Principal, bool) {
 	all := maskRead | maskWrite | maskPublish | maskAdmin
 	if r.URL.Query().Has("access_token") {
 		// RFC 6750 §2.3 allows URI query tokens; we never accept them
@@ -298,12 +309,12 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (Principa
 		writeRPCError(w, http.StatusUnauthorized, nil, rpcError{Code: codeUnauthorized, Message: "Unauthorized"})
 		return Principal{}, false
 	}
-	ti, err := h.Verifier.Verify(r.Context(), tok, h.resource)
+	ti, err := h.Verifier.Verify(ctx, tok, h.resource)
 	if err != nil {
 		return h.refuse(w, r, err)
 	}
 	p := Principal{TokenInfo: ti, mask: masks(ti.Scopes)}
-	a, err := h.actorFor(withPrincipal(r.Context(), &p))
+	a, err := h.actorFor(withPrincipal(ctx, &p))
 	if err != nil {
 		return h.refuse(w, r, err)
 	}
@@ -333,7 +344,13 @@ func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 	if !h.cors(w, r) {
 		return
 	}
-	p, ok := h.authenticate(w, r)
+	var pinned context.Context // nil: nothing pinned
+	actx := r.Context()
+	if h.PinReads != nil && r.Method == http.MethodPost {
+		pinned = h.PinReads(actx)
+		actx = pinned
+	}
+	p, ok := h.authenticateAt(actx, w, r)
 	if !ok {
 		return
 	}
@@ -406,7 +423,7 @@ func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	normalizeAccept(r)
-	if h.fastToolCall(w, r, &p, body, msgs) || h.replay(w, r, &p, body, msgs) {
+	if h.fastToolCall(w, r, pinned, &p, body, msgs) || h.replay(w, r, &p, body, msgs) {
 		return
 	}
 	h.streamable.ServeHTTP(w, r)

@@ -179,6 +179,11 @@ func (s *Server) mount(_ context.Context, mux *http.ServeMux) error {
 		Now:            s.opts.Now,
 		Version:        s.opts.Version,
 	}
+	if p, ok := s.opts.Store.(interface {
+		PinReads(context.Context) context.Context
+	}); ok {
+		mcp.PinReads = p.PinReads
+	}
 	mcp.Mount(mux)
 
 	(&site.Handler{Content: s.content, PublicURL: s.opts.Config.PublicURL, Logger: s.log, Now: s.opts.Now}).Mount(mux)

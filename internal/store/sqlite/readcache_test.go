@@ -213,3 +213,30 @@ func TestChangeProbeNewConnectionMovesForward(t *testing.T) {
 		t.Fatalf("after a new connection: %d, %v; want > %d", v3, err, v2)
 	}
 }
+
+// Under a pinned context reads may answer as of the pin; an unpinned read,
+// or a new pin, sees every commit since.
+func TestPinReads(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "p.db")
+	a := openAt(t, path)
+	b := openAt(t, path)
+	hash, _ := seedTokenAndPost(t, a)
+	pinned := a.PinReads(ctx)
+	if tk, err := a.GetToken(pinned, hash); err != nil || !tk.RevokedAt.IsZero() {
+		t.Fatalf("pinned GetToken: %+v, %v", tk, err)
+	}
+	if err := b.RevokeToken(ctx, hash, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if tk, _ := a.GetToken(pinned, hash); !tk.RevokedAt.IsZero() {
+		t.Errorf("a read under the old pin probed again (want the answer as of the pin)")
+	}
+	if tk, _ := a.GetToken(ctx, hash); tk.RevokedAt.IsZero() {
+		t.Errorf("unpinned GetToken after the revocation: still live")
+	}
+	if tk, _ := a.GetToken(a.PinReads(ctx), hash); tk.RevokedAt.IsZero() {
+		t.Errorf("GetToken under a new pin after the revocation: still live")
+	}
+
+}

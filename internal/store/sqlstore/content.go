@@ -68,7 +68,7 @@ func (db *DB) GetPost(ctx context.Context, id int64) (store.Post, error) {
 	var v int64
 	cached := false
 	if c := db.cache; c != nil {
-		if v, cached = c.version(ctx); cached {
+		if v, cached = db.version(ctx); cached {
 			if p, ok := c.post(v, id); ok {
 				return p, nil
 			}

@@ -461,7 +461,7 @@ func (db *DB) GetToken(ctx context.Context, hash []byte) (store.Token, error) {
 	var v int64
 	cached := false
 	if c := db.cache; c != nil {
-		if v, cached = c.version(ctx); cached {
+		if v, cached = db.version(ctx); cached {
 			if t, ok := c.token(v, hash); ok {
 				return t, nil
 			}

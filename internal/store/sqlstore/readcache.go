@@ -50,10 +50,36 @@ type readCache struct {
 	posts  map[int64]store.Post
 }
 
-// version probes the database. ok is false when the probe failed; the
-// caller then reads from the database and caches nothing.
-func (c *readCache) version(ctx context.Context) (v int64, ok bool) {
+// pinKey keys a pinned version in a context; db tells stores apart.
+type pinKey struct{ db *DB }
+
+// PinReads probes once and returns a context under which GetToken and
+// GetPost reuse that answer instead of probing again: they see the database
+// as of this call (or later), which is what a request that only reads needs
+// — its reads are one moment, at most as old as the request. Reads under
+// the returned context may miss writes made after the call, the caller's
+// own included, so a caller that writes must not read through it. Without
+// a read cache, or when the probe fails, ctx is returned unchanged.
+func (db *DB) PinReads(ctx context.Context) context.Context {
+	c := db.cache
+	if c == nil {
+		return ctx
+	}
 	v, err := c.probe(ctx)
+	if err != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, pinKey{db}, v)
+}
+
+// version returns the version pinned in ctx, or probes the database. ok is
+// false when the probe failed; the caller then reads from the database and
+// caches nothing.
+func (db *DB) version(ctx context.Context) (v int64, ok bool) {
+	if v, ok := ctx.Value(pinKey{db}).(int64); ok {
+		return v, true
+	}
+	v, err := db.cache.probe(ctx)
 	return v, err == nil
 }
 
