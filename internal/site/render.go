@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/portico-mcp/portico/internal/content"
@@ -33,25 +34,47 @@ const CSP = "default-src 'none'; img-src * data:; style-src 'self'; base-uri 'no
 // CacheControl is what successful public responses allow caches to do.
 const CacheControl = "public, max-age=60"
 
-// templates are the parsed pages (each with the layout) and the stylesheet.
+// templates are the pages (each with the layout) and the stylesheet's
+// version. The pages are parsed on first use, so a server whose site is
+// never visited does not hold them nor run the template parser at start-up.
 type templates struct {
-	pages  map[string]*template.Template
 	cssURL string
 	cssTag string
+
+	once  sync.Once
+	pages map[string]*template.Template
+	err   error
 }
 
-func parseTemplates() (*templates, error) {
-	t := &templates{pages: map[string]*template.Template{}}
+func newTemplates() *templates {
+	t := &templates{cssTag: etag(siteCSS)}
+	t.cssURL = cssPath + "?v=" + t.cssTag[1:13]
+	return t
+}
+
+// page returns the parsed page name, parsing every page on the first call.
+func (t *templates) page(name string) (*template.Template, error) {
+	t.once.Do(func() { t.pages, t.err = parsePages() })
+	if t.err != nil {
+		return nil, t.err
+	}
+	p, ok := t.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("site: no template %q", name)
+	}
+	return p, nil
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
 	for _, name := range []string{"list", "entry", "error"} {
 		p, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("site: parse template %s: %w", name, err)
 		}
-		t.pages[name] = p
+		pages[name] = p
 	}
-	t.cssTag = etag(siteCSS)
-	t.cssURL = cssPath + "?v=" + t.cssTag[1:13]
-	return t, nil
+	return pages, nil
 }
 
 // etag is a strong entity tag for body: a truncated SHA-256 of the bytes.
@@ -72,9 +95,9 @@ func setPageHeaders(w http.ResponseWriter, cacheControl string) {
 // execute renders page name with v into a buffer, so a template error never
 // yields half a page.
 func (h *Handler) execute(name string, v *view) ([]byte, error) {
-	t, ok := h.tmpl.pages[name]
-	if !ok {
-		return nil, fmt.Errorf("site: no template %q", name)
+	t, err := h.tmpl.page(name)
+	if err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

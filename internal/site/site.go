@@ -66,14 +66,11 @@ type Handler struct {
 // Mount registers the site's routes on mux (Go 1.22 patterns, GET and so
 // HEAD): /{$}, /posts/{slug}, /pages/{slug}, /category/{slug}, /tag/{slug},
 // /feed.xml, /robots.txt and /site-assets/site.css. It does not claim "/",
-// so the paths other surfaces mount never collide with it. It panics if the
-// embedded templates do not parse, which only a broken build can cause.
+// so the paths other surfaces mount never collide with it. The page templates
+// are parsed when the first page is rendered; if they do not parse, which
+// only a broken build can cause, pages answer 500.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	t, err := parseTemplates()
-	if err != nil {
-		panic(err)
-	}
-	h.tmpl = t
+	h.tmpl = newTemplates()
 	mux.Handle("GET /{$}", h.handle(h.home))
 	mux.Handle("GET /posts/{slug}", h.handle(h.single(store.TypePost)))
 	mux.Handle("GET /pages/{slug}", h.handle(h.single(store.TypePage)))
