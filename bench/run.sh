@@ -183,12 +183,19 @@ log "search over $POSTS generated posts"
 "$BIN/seed" -db "$WORK/search/portico.db" -n "$POSTS" >&2
 portico_up portico 9109 "$WORK/search"
 STOK=$(LG token -base http://127.0.0.1:9109 -email "$EMAIL" -password "$PASS" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-args=()
-for q in "coffee garden" lighthouse "sourdough bread recipe" "otter river" maple "harvest festival village" "teapot"; do
-  args+=(-body "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"search_posts\",\"arguments\":{\"query\":\"$q\",\"limit\":10}}}")
+# The queries (seed/queries.jsonl, one search_posts arguments object a line)
+# are drawn from the seeded vocabulary: common and rare words, 2-3 words, a
+# phrase, or, -word, no match, type/status filters, a second page. Latency
+# is per query, so the goal is judged on one client (c=1: nothing queues);
+# c=4 against the one server core is the throughput row.
+for r in $(seq 1 "$ROUNDS"); do
+  for c in 1 4; do
+    out=$(LG rpc -url http://127.0.0.1:9109/mcp -token "$STOK" -c "$c" -d "$DUR" -warmup "$WARM" -pid "${PID[portico]}" \
+      -args-file "$BENCH/seed/queries.jsonl" -tool search_posts -expect 'hits' -name "search c=$c") ||
+      { log "FAILED: portico search c=$c"; exit 1; }
+    record portico "search-100k c=$c" "$r" "$out"; log "search c=$c: $out"
+  done
 done
-out=$(LG rpc -url http://127.0.0.1:9109/mcp -token "$STOK" -c 4 -d "$DUR" -warmup "$WARM" -pid "${PID[portico]}" "${args[@]}" -expect '"result"' -name search)
-record portico search-100k 1 "$out"; log "search: $out"
 
 BOUT=$WORK/bench.txt
 if [ "$MODE" = full ]; then

@@ -258,10 +258,19 @@ func cmdRPC(args []string) error {
 	pid := fs.Int("pid", 0, "server process: report its CPU time per request")
 	var bodies multiFlag
 	fs.Var(&bodies, "body", "JSON-RPC body (repeat to rotate several)")
+	argsFile := fs.String("args-file", "", "file of tools/call arguments, one JSON object a line (# comments): a body each, rotated like -body")
+	tool := fs.String("tool", "", "with -args-file: the tool to call")
 	_ = fs.Parse(args)
+	if *argsFile != "" {
+		b, err := toolBodies(*argsFile, *tool)
+		if err != nil {
+			return err
+		}
+		bodies = append(bodies, b...)
+	}
 	u, err := url.Parse(*target)
 	if err != nil || u.Host == "" || len(bodies) == 0 {
-		return errors.New("need -url and -body")
+		return errors.New("need -url and -body or -args-file")
 	}
 	var reqs [][]byte
 	for _, b := range bodies {
@@ -292,10 +301,51 @@ func cmdRPC(args []string) error {
 		return err
 	}
 	r := summarize(*name, *c, lat, secs)
+	extra := map[string]any{}
 	if *pid != 0 && r.N > 0 {
-		r.Extra = map[string]any{"server_cpu_us_per_req": float64(cpu1-cpu0) * 1e4 / float64(r.N)}
+		extra["server_cpu_us_per_req"] = float64(cpu1-cpu0) * 1e4 / float64(r.N)
+	}
+	if len(bodies) > 1 {
+		extra["bodies"] = len(bodies)
+	}
+	if len(extra) > 0 {
+		r.Extra = extra
 	}
 	return emit(r)
+}
+
+// toolBodies reads a file of tool arguments (one JSON object a line; blank
+// lines and lines starting with # are skipped) and makes a tools/call body
+// for each.
+func toolBodies(path, tool string) ([]string, error) {
+	if tool == "" {
+		return nil, errors.New("-args-file needs -tool")
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for line := range strings.Lines(string(raw)) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var a map[string]any
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			return nil, fmt.Errorf("%s: %q: %w", path, line, err)
+		}
+		b, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": len(out) + 1, "method": "tools/call",
+			"params": map[string]any{"name": tool, "arguments": a}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, string(b))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no arguments", path)
+	}
+	return out, nil
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-// Command seed fills a Portico SQLite database with generated published
-// posts through the store (the same code path the application writes
-// with), for the search benchmark.
+// Command seed fills a Portico SQLite database with generated posts
+// through the store (the same code path the application writes with), for
+// the search benchmark. With -search it instead times the benchmark's
+// search queries (queries.jsonl) in process against such a database.
 package main
 
 import (
@@ -27,6 +28,10 @@ cottage fireplace blanket teapot porridge cinnamon nutmeg saffron chestnut walnu
 func main() {
 	path := flag.String("db", "", "SQLite file (created and migrated if needed)")
 	n := flag.Int("n", 100000, "posts to create")
+	search := flag.Bool("search", false, "time the search queries in process instead of seeding")
+	rounds := flag.Int("rounds", 20, "with -search: runs of every query")
+	cpuprofile := flag.String("cpuprofile", "", "with -search: write a CPU profile of the timed runs")
+	only := flag.String("only", "", "with -search: only the query lines containing this text")
 	flag.Parse()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, *path)
@@ -34,6 +39,12 @@ func main() {
 		log.Fatal(err)
 	}
 	defer st.Close()
+	if *search {
+		if err := searchBench(ctx, st, *rounds, *cpuprofile, *only); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	// Seeding speed only: the benchmark server reopens the file with the
 	// normal fully synced settings.
 	if _, err := st.Writer().ExecContext(ctx, `PRAGMA synchronous=OFF`); err != nil {
@@ -68,9 +79,19 @@ func main() {
 	for i := range *n {
 		title := text(5)
 		at := base.Add(time.Duration(i) * time.Minute)
-		_, err := st.CreatePost(ctx, store.Post{Type: store.TypePost, Slug: fmt.Sprintf("seed-%d", i), Title: title,
-			Body: text(60) + ".\n\n" + text(60) + ".", Excerpt: text(20), Status: store.StatusPublished,
-			AuthorID: u.ID, CreatedAt: at, ModifiedAt: at, PublishedAt: at})
+		// Mostly published posts; one in ten a page and one in eight a
+		// draft, so that the type and status filters of the search
+		// queries select a minority. (The texts do not depend on these.)
+		typ, status, pub := store.TypePost, store.StatusPublished, at
+		if i%10 == 3 {
+			typ = store.TypePage
+		}
+		if i%8 == 5 {
+			status, pub = store.StatusDraft, time.Time{}
+		}
+		_, err := st.CreatePost(ctx, store.Post{Type: typ, Slug: fmt.Sprintf("seed-%d", i), Title: title,
+			Body: text(60) + ".\n\n" + text(60) + ".", Excerpt: text(20), Status: status,
+			AuthorID: u.ID, CreatedAt: at, ModifiedAt: at, PublishedAt: pub})
 		if err != nil {
 			log.Fatal(err)
 		}

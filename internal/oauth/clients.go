@@ -36,6 +36,10 @@ const MaxRegistrationBody = 64 << 10
 // registers twice within seconds, claude-ai-mcp#966).
 const replaceUnusedAfter = 10 * time.Minute
 
+// refreshClientEvery limits the writes of identical public
+// re-registrations (see Register).
+const refreshClientEvery = time.Minute
+
 // RegistrationRequest is the RFC 7591 §2 client metadata Portico reads.
 // Unknown members are ignored.
 type RegistrationRequest struct {
@@ -196,12 +200,17 @@ func (s *Service) Register(ctx context.Context, body []byte) (RegistrationRespon
 	prev, err := s.st.FindClientByFingerprint(ctx, fp)
 	switch {
 	case err == nil && prev.Type == store.ClientDynamic && prev.DisabledAt.IsZero() && !confidential:
-		if prev.LastUsedAt.IsZero() {
-			prev.ExpiresAt = now.Add(s.opts.UnusedClientTTL)
-		}
-		prev.UpdatedAt = now
-		if _, err := s.st.UpdateClient(ctx, prev); err != nil {
-			return RegistrationResponse{}, serverError(fmt.Errorf("refresh client: %w", err))
+		// Re-registering moves UpdatedAt (and an unused client's expiry) at
+		// most once per refreshClientEvery: a write per registration would
+		// carry no information (an expiry of days, moved by seconds).
+		if now.Sub(prev.UpdatedAt) >= refreshClientEvery || now.Before(prev.UpdatedAt) {
+			if prev.LastUsedAt.IsZero() {
+				prev.ExpiresAt = now.Add(s.opts.UnusedClientTTL)
+			}
+			prev.UpdatedAt = now
+			if _, err := s.st.UpdateClient(ctx, prev); err != nil {
+				return RegistrationResponse{}, serverError(fmt.Errorf("refresh client: %w", err))
+			}
 		}
 		s.RecordEvent(ctx, store.Event{Kind: "client.registered", ClientID: prev.ID,
 			Detail: registeredDetail(req, dropped, false, true)})

@@ -43,21 +43,18 @@ type IssueCodeParams struct {
 // single-use code (lifetime Options.CodeTTL) and the grant ID.
 func (s *Service) IssueCode(ctx context.Context, p IssueCodeParams) (code, grantID string, err error) {
 	now := s.now()
-	g, err := s.st.CreateGrant(ctx, store.Grant{
+	code = newSecret(PrefixCode)
+	// One transaction: a grant is never stored without its code.
+	g, err := s.st.CreateGrantWithCode(ctx, store.Grant{
 		ID: newID("gr_"), UserID: p.UserID, ClientID: p.ClientID,
 		Scopes: p.Scopes, Resource: p.Resource, CreatedAt: now, UpdatedAt: now,
-	})
-	if err != nil {
-		return "", "", fmt.Errorf("oauth: create grant: %w", err)
-	}
-	code = newSecret(PrefixCode)
-	if err := s.st.CreateAuthCode(ctx, store.AuthCode{
+	}, store.AuthCode{
 		Hash: HashSecret(code), ClientID: p.ClientID, UserID: p.UserID,
 		RedirectURI: p.RedirectURI, CodeChallenge: p.CodeChallenge, CodeChallengeMethod: "S256",
-		Scopes: p.Scopes, Resource: p.Resource, GrantID: g.ID,
-		CreatedAt: now, ExpiresAt: now.Add(s.opts.CodeTTL),
-	}); err != nil {
-		return "", "", fmt.Errorf("oauth: create code: %w", err)
+		Scopes: p.Scopes, Resource: p.Resource, CreatedAt: now, ExpiresAt: now.Add(s.opts.CodeTTL),
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("oauth: create grant and code: %w", err)
 	}
 	return code, g.ID, nil
 }
@@ -130,13 +127,6 @@ func (s *Service) ExchangeCode(ctx context.Context, client store.Client, p Excha
 			return TokenResponse{}, Errorf(ErrCodeInvalidTarget, "resource differs from the authorization request")
 		}
 	}
-	ac, err = s.st.ConsumeAuthCode(ctx, hash, now)
-	if errors.Is(err, store.ErrConflict) {
-		return TokenResponse{}, s.codeReplay(ctx, ac)
-	}
-	if err != nil {
-		return TokenResponse{}, serverError(fmt.Errorf("consume code: %w", err))
-	}
 	g, err := s.st.GetGrant(ctx, ac.GrantID)
 	if err != nil {
 		return TokenResponse{}, serverError(fmt.Errorf("get grant: %w", err))
@@ -144,14 +134,21 @@ func (s *Service) ExchangeCode(ctx context.Context, client store.Client, p Excha
 	if !g.RevokedAt.IsZero() {
 		return TokenResponse{}, invalidGrant("the authorization was revoked")
 	}
+	// Consuming the code and storing the tokens is one transaction: of
+	// concurrent exchanges exactly one wins, and a code is never used up
+	// without its tokens.
 	resp, at, rt := s.newPair(g, now)
-	if err := s.st.CreateTokens(ctx, at, rt); err != nil {
-		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-			// The grant was revoked (or its client deleted) between the check
-			// above and the insert.
-			return TokenResponse{}, invalidGrant("the authorization was revoked")
-		}
-		return TokenResponse{}, serverError(fmt.Errorf("create tokens: %w", err))
+	used, err := s.st.RedeemAuthCode(ctx, hash, now, at, rt)
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrConflict) && !used.UsedAt.IsZero():
+		return TokenResponse{}, s.codeReplay(ctx, used)
+	case errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound):
+		// The grant was revoked (or its client deleted) since the check
+		// above, or the code was garbage-collected.
+		return TokenResponse{}, invalidGrant("the authorization was revoked")
+	default:
+		return TokenResponse{}, serverError(fmt.Errorf("redeem code: %w", err))
 	}
 	s.touchClient(ctx, client, now)
 	s.RecordEvent(ctx, store.Event{Kind: "token.issued", ClientID: client.ID, UserID: g.UserID, GrantID: g.ID,

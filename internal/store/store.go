@@ -239,6 +239,21 @@ type AuthCodes interface {
 	// ConsumeAuthCode marks the code used at now, atomically. If it was
 	// already used it returns the record and ErrConflict (a replay).
 	ConsumeAuthCode(ctx context.Context, hash []byte, now time.Time) (AuthCode, error)
+	// CreateGrantWithCode inserts the grant g and the code c of it in one
+	// transaction (an approved authorization): c.GrantID becomes g's ID,
+	// and an empty g.ID gets a random one, as in CreateGrant. On any error
+	// (ErrConflict if the grant ID or the code hash exists) neither is
+	// stored. It returns the stored grant.
+	CreateGrantWithCode(ctx context.Context, g Grant, c AuthCode) (Grant, error)
+	// RedeemAuthCode marks the code used at now and inserts the tokens, in
+	// one transaction (an authorization-code exchange). If the code was
+	// already used it returns the stored record (UsedAt set) and
+	// ErrConflict and writes nothing: a replay. ErrNotFound if the code is
+	// unknown. The tokens follow CreateTokens' rules; if they cannot be
+	// inserted (e.g. ErrConflict for a revoked grant) nothing is written,
+	// the code stays unused, and the returned record is the zero AuthCode.
+	// On success it returns the code as now stored.
+	RedeemAuthCode(ctx context.Context, hash []byte, now time.Time, tokens ...Token) (AuthCode, error)
 }
 
 // Grant is what one user allowed one client: the root of the tokens issued to

@@ -159,6 +159,7 @@ func Dialect() sqlstore.Dialect {
 			// CROSS JOIN keeps the candidates the outer loop: without
 			// statistics on the CTE the planner would scan posts instead.
 			CandidatesJoin: "CROSS JOIN",
+			SnippetIndex:   "posts_fts",
 		},
 		IsUniqueViolation: func(err error) bool {
 			return hasCode(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)

@@ -40,7 +40,7 @@ func scanPost(s scanner, extra ...any) (store.Post, error) {
 func (db *DB) CreatePost(ctx context.Context, p store.Post) (store.Post, error) {
 	t := or(p.CreatedAt, now())
 	var got store.Post
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO posts (type, slug, title, body, excerpt, status, author_id,
 			parent_id, featured, created_at, modified_at, published_at, trashed_from, version, modified_by, modified_via)
@@ -153,7 +153,7 @@ func getPost(ctx context.Context, q querier, cond string, a ...any) (store.Post,
 // exist, ErrConflict if the version moved on or the slug is taken.
 func (db *DB) UpdatePost(ctx context.Context, p store.Post) (store.Post, error) {
 	var got store.Post
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE posts SET type = $1, slug = $2, title = $3, body = $4, excerpt = $5,
 			status = $6, author_id = $7, parent_id = $8, featured = $9, modified_at = $10, published_at = $11,
 			trashed_from = $12, modified_by = $13, modified_via = $14, version = version + 1
@@ -190,7 +190,7 @@ func (db *DB) UpdatePost(ctx context.Context, p store.Post) (store.Post, error) 
 // DeletePost deletes the post with its comments and term links in one
 // transaction; pages below it move to the top level. ErrNotFound if none.
 func (db *DB) DeletePost(ctx context.Context, id int64) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		for _, q := range []string{
 			`DELETE FROM comments WHERE post_id = $1`,
 			`DELETE FROM post_terms WHERE post_id = $1`,
@@ -305,16 +305,13 @@ func (db *DB) SearchPosts(ctx context.Context, query string, f store.PostFilter)
 	var hits []store.PostHit
 	err := db.readTx(ctx, func(tx *stmtTx) error {
 		var err error
-		exact := false
 		if s.Candidates != "" {
-			if hits, exact, err = db.searchTop(ctx, tx, arg, f, limit, offset); err != nil {
-				return err
-			}
+			hits, err = db.searchRanked(ctx, tx, arg, f, limit, offset)
+		} else {
+			hits, err = db.searchPage(ctx, tx, arg, f, limit, offset)
 		}
-		if !exact {
-			if hits, err = db.searchPage(ctx, tx, arg, f, limit, offset); err != nil {
-				return err
-			}
+		if err != nil {
+			return err
 		}
 		ps := make([]store.Post, len(hits))
 		for i := range hits {
@@ -339,57 +336,57 @@ func (db *DB) SearchPosts(ctx context.Context, query string, f store.PostFilter)
 // ranks and filters the matches selecting only their id, rank and date,
 // pages them, and only then reads the page's rows and makes their snippets
 // (snippet() and ts_headline() for every match were a large part of a
-// search). Where the dialect can rank inside its text index alone
+// search).
+//
+// Where the dialect can rank inside its text index alone
 // (Search.Candidates: FTS5's bm25() without the join to posts, about 2.5×
-// cheaper), searchTop first takes the best few candidates from the index,
-// joins, filters and pages only those. That answer is exactly
-// searchPage's when the candidates were all the matches, or when the page
-// is full (the candidates are the best k matches and every match tied
-// with the k-th, so every row that could precede the page's last in the
-// full order is a candidate); when filters dropped too many of the best
-// matches, searchPage answers.
+// cheaper), searchRanked runs the same ORDER BY as searchPage, so its
+// answer is the same by construction, but arranged so that SQLite does
+// little per match beyond bm25: the matches are ranked and sorted by score
+// alone, then joined to posts in that order; the planner knows the input
+// is sorted on the first ORDER BY term ("USE TEMP B-TREE FOR LAST 2 TERMS
+// OF ORDER BY"), sorts only within runs of equal score and stops reading
+// once LIMIT+OFFSET rows passed the filters and the score changes. So
+// a selective filter (a type, a status) joins only as many matches as it
+// needs instead of all of them. Snippets come from one more scan of the
+// text index over the page's rowid range (one FTS5 cursor), not from a
+// MATCH per page row: each FTS5 cursor seeks every query term in every
+// index segment, and SQLite re-prepares FTS5's internal segment-index
+// statement on each of those seeks.
 
-// searchTop is the candidates-first query; exact reports whether its
-// answer is searchPage's.
-func (db *DB) searchTop(ctx context.Context, tx *stmtTx, arg string, f store.PostFilter, limit, offset int) ([]store.PostHit, bool, error) {
+// searchRanked is searchPage for dialects with Search.Candidates. Its
+// LIMIT is a CAST, not a bare parameter: SQLite (3.48+) plans a LIMIT that
+// is a bound parameter with the bound value and re-prepares the whole
+// statement whenever that value changes (limit 10, then 20, ...), which
+// costs about as much as a rare word's whole search. snip is MATERIALIZED
+// so that it runs once as its own scan (not as an FTS5 lookup per page
+// row), bounded by the page's smallest and largest id; the + keeps SQLite
+// from handing the IN list to FTS5 as rowid equalities, which would again
+// open one cursor per id.
+func (db *DB) searchRanked(ctx context.Context, tx *stmtTx, arg string, f store.PostFilter, limit, offset int) ([]store.PostHit, error) {
 	s := db.d.Search
 	a := args{arg} // $1
 	conds := postWhere(f, &a)
-	// cand: the best k matches and every match tied with the k-th, ranked
-	// by the text index alone; cut is empty when there are fewer than k.
-	q := `WITH ranked AS MATERIALIZED (` + s.Candidates + `),
-	cut AS (SELECT score FROM ranked ORDER BY score DESC LIMIT 1 OFFSET ` + a.add(offset+limit+50-1) + `),
-	cand AS (SELECT id, score FROM ranked WHERE NOT EXISTS (SELECT 1 FROM cut) OR score >= (SELECT score FROM cut)),
-	pg AS (SELECT p.id AS id, cand.score AS score, ` + postWhen + ` AS w FROM cand ` + s.CandidatesJoin + ` posts p ON p.id = cand.id` + where(conds) +
-		` ORDER BY score DESC, w DESC, p.id DESC LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(offset) + `)
-	SELECT ` + postCols + `, pg.score, ` + s.Snippet + `, (SELECT COUNT(*) FROM cut)
-	FROM pg JOIN posts p ON p.id = pg.id` + s.SnippetFrom + ` ORDER BY pg.score DESC, pg.w DESC, pg.id DESC`
+	q := `WITH ranked AS MATERIALIZED (` + s.Candidates + ` ORDER BY score DESC),
+	pg AS MATERIALIZED (SELECT p.id AS id, ranked.score AS score, ` + postWhen + ` AS w FROM ranked ` + s.CandidatesJoin + ` posts p ON p.id = ranked.id` + where(conds) +
+		` ORDER BY ranked.score DESC, w DESC, p.id DESC LIMIT CAST(` + a.add(limit) + ` AS INTEGER) OFFSET ` + a.add(offset) + `),
+	snip AS MATERIALIZED (SELECT rowid AS id, ` + s.Snippet + ` AS snippet FROM ` + s.SnippetIndex + ` WHERE ` + s.Where + `
+		AND rowid >= (SELECT coalesce(min(id), 0) FROM pg) AND rowid <= (SELECT coalesce(max(id), -1) FROM pg)
+		AND +rowid IN (SELECT id FROM pg))
+	SELECT ` + postCols + `, pg.score, snip.snippet
+	FROM pg ` + s.CandidatesJoin + ` posts p ON p.id = pg.id LEFT JOIN snip ON snip.id = pg.id
+	ORDER BY pg.score DESC, pg.w DESC, pg.id DESC`
 	rows, err := tx.QueryContext(ctx, q, a...)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	var cut int64
-	hits, err := collect(rows, func(sc scanner) (store.PostHit, error) {
+	return collect(rows, func(sc scanner) (store.PostHit, error) {
 		var h store.PostHit
 		var snippet sql.NullString
-		p, err := scanPost(sc, &h.Rank, &snippet, &cut)
+		p, err := scanPost(sc, &h.Rank, &snippet)
 		h.Post, h.Snippet = p, snippet.String
 		return h, err
 	})
-	switch {
-	case err != nil:
-		return nil, false, err
-	case len(hits) == 0:
-		// No match at all (then the answer is certain), or none of the
-		// candidates passes f or the offset (searchPage decides).
-		var none bool
-		err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (`+s.Candidates+`)`, arg).Scan(&none)
-		return nil, none, err
-	}
-	// A full page is exact: every row before its last in the full order
-	// ranks at least as high, so it is a candidate. A short page is exact
-	// only if the candidates were every match.
-	return hits, len(hits) == limit || cut == 0, nil
 }
 
 // searchPage ranks and filters every match, then reads the page's rows and
@@ -457,7 +454,7 @@ func (db *DB) DuePosts(ctx context.Context, at time.Time) ([]store.Post, error) 
 
 // setPostTerms replaces the terms of post id by the given category and tag
 // slugs, creating missing terms.
-func setPostTerms(ctx context.Context, tx *sql.Tx, id int64, cats, tags []string) error {
+func setPostTerms(ctx context.Context, tx querier, id int64, cats, tags []string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM post_terms WHERE post_id = $1`, id); err != nil {
 		return err
 	}
@@ -566,7 +563,7 @@ func (db *DB) CreateComment(ctx context.Context, c store.Comment) (store.Comment
 	}
 	t := or(c.CreatedAt, now())
 	var got store.Comment
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM posts WHERE id = $1`, c.PostID).Scan(&one); err != nil {
 			return err
@@ -771,7 +768,7 @@ func (db *DB) PutSettingIfAbsent(ctx context.Context, key, value string) (string
 
 // PutSettings upserts every key in kv in one transaction.
 func (db *DB) PutSettings(ctx context.Context, kv map[string]string) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		for k, v := range kv {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2)
 				ON CONFLICT (name) DO UPDATE SET value = excluded.value`, k, v); err != nil {

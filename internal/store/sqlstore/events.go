@@ -47,7 +47,7 @@ func (db *DB) AddEvents(ctx context.Context, es []store.Event) error {
 	if len(es) == 0 {
 		return nil
 	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		for _, e := range es {
 			if _, err := tx.ExecContext(ctx, insertEvent, eventArgs(e)...); err != nil {
 				return err

@@ -46,7 +46,7 @@ func (db *DB) CreateClient(ctx context.Context, c store.Client) (store.Client, e
 	if c.ID == "" {
 		return store.Client{}, db.wrap(errors.New("empty client id"), "create client")
 	}
-	got, err := scanClient(db.w.QueryRowContext(ctx, `INSERT INTO clients (`+clientCols+`) VALUES (`+clientPlaceholders+`)
+	got, err := scanClient(db.wRow(ctx, `INSERT INTO clients (`+clientCols+`) VALUES (`+clientPlaceholders+`)
 		RETURNING `+clientCols, clientArgs(c)...))
 	if err != nil {
 		return store.Client{}, db.wrap(err, "create client %q", c.ID)
@@ -62,7 +62,7 @@ func (db *DB) UpsertClient(ctx context.Context, c store.Client) (store.Client, e
 	if c.ID == "" {
 		return store.Client{}, db.wrap(errors.New("empty client id"), "upsert client")
 	}
-	got, err := scanClient(db.w.QueryRowContext(ctx, `INSERT INTO clients (`+clientCols+`) VALUES (`+clientPlaceholders+`)
+	got, err := scanClient(db.wRow(ctx, `INSERT INTO clients (`+clientCols+`) VALUES (`+clientPlaceholders+`)
 		ON CONFLICT (id) DO UPDATE SET
 			secret_hash = excluded.secret_hash,
 			type = excluded.type,
@@ -133,7 +133,7 @@ func (db *DB) UpdateClient(ctx context.Context, c store.Client) (store.Client, e
 	a := clientArgs(c)
 	a = append(a[:16:16], a[17:]...) // everything but created_at
 	a[16] = ts(or(c.UpdatedAt, now()))
-	got, err := scanClient(db.w.QueryRowContext(ctx, `UPDATE clients SET secret_hash = $2, type = $3, name = $4,
+	got, err := scanClient(db.wRow(ctx, `UPDATE clients SET secret_hash = $2, type = $3, name = $4,
 		redirect_uris = $5, grant_types = $6, response_types = $7, token_endpoint_auth_method = $8, scope = $9,
 		client_uri = $10, logo_uri = $11, software_id = $12, software_version = $13, allowed_scopes = $14,
 		fingerprint = $15, metadata_json = $16, updated_at = $17, last_used_at = $18,
@@ -148,7 +148,7 @@ func (db *DB) UpdateClient(ctx context.Context, c store.Client) (store.Client, e
 // TouchClient sets LastUsedAt to t and clears ExpiresAt; ErrNotFound if the
 // client does not exist.
 func (db *DB) TouchClient(ctx context.Context, id string, t time.Time) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE clients SET last_used_at = $1, expires_at = 0 WHERE id = $2`, ts(t), id)
+	res, err := db.wExec(ctx, `UPDATE clients SET last_used_at = $1, expires_at = 0 WHERE id = $2`, ts(t), id)
 	if err == nil {
 		err = mustAffect(res)
 	}
@@ -162,7 +162,7 @@ func (db *DB) TouchClient(ctx context.Context, id string, t time.Time) error {
 // authorization codes, grants, tokens and consents, so nothing issued to it
 // stays usable. ErrNotFound if the client does not exist.
 func (db *DB) DeleteClient(ctx context.Context, id string) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		if _, err := deleteClientRows(ctx, tx, `= $1`, id); err != nil {
 			return err
 		}
@@ -215,14 +215,38 @@ func scanCode(s scanner) (store.AuthCode, error) {
 // CreateAuthCode inserts c; zero CreatedAt becomes now. ErrConflict if the
 // hash exists.
 func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO auth_codes (`+codeCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		c.Hash, c.ClientID, c.UserID, c.RedirectURI, c.CodeChallenge, c.CodeChallengeMethod, listArg(c.Scopes),
-		c.Resource, c.GrantID, ts(or(c.CreatedAt, now())), ts(c.ExpiresAt), ts(c.UsedAt))
-	if err != nil {
+	if err := db.write1(ctx, func(q querier) error { return insertCode(ctx, q, c) }); err != nil {
 		return db.wrap(err, "create auth code")
 	}
 	return nil
+}
+
+func insertCode(ctx context.Context, q querier, c store.AuthCode) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO auth_codes (`+codeCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		c.Hash, c.ClientID, c.UserID, c.RedirectURI, c.CodeChallenge, c.CodeChallengeMethod, listArg(c.Scopes),
+		c.Resource, c.GrantID, ts(or(c.CreatedAt, now())), ts(c.ExpiresAt), ts(c.UsedAt))
+	return err
+}
+
+// CreateGrantWithCode inserts the grant g and its code c in one
+// transaction; c.GrantID becomes g's ID. The rules of CreateGrant and
+// CreateAuthCode apply; on any error neither is stored.
+func (db *DB) CreateGrantWithCode(ctx context.Context, g store.Grant, c store.AuthCode) (store.Grant, error) {
+	g = grantDefaults(g)
+	c.GrantID = g.ID
+	var got store.Grant
+	err := db.write(ctx, func(tx *stmtTx) error {
+		var err error
+		if got, err = insertGrant(ctx, tx, g); err != nil {
+			return err
+		}
+		return insertCode(ctx, tx, c)
+	})
+	if err != nil {
+		return store.Grant{}, db.wrap(err, "create grant with code")
+	}
+	return got, nil
 }
 
 // GetAuthCode returns the code, used or not; ErrNotFound if none.
@@ -238,19 +262,44 @@ func (db *DB) GetAuthCode(ctx context.Context, hash []byte) (store.AuthCode, err
 // of concurrent callers exactly one succeeds. The others, and every later
 // caller, get the record and ErrConflict. Expiry is the caller's to check.
 func (db *DB) ConsumeAuthCode(ctx context.Context, hash []byte, at time.Time) (store.AuthCode, error) {
-	c, err := scanCode(db.w.QueryRowContext(ctx, `UPDATE auth_codes SET used_at = $1 WHERE hash = $2 AND used_at = 0
-		RETURNING `+codeCols, ts(or(at, now())), hash))
-	if err == nil {
-		return c, nil
+	return db.RedeemAuthCode(ctx, hash, at)
+}
+
+// RedeemAuthCode marks the code used at now and inserts toks in one
+// transaction. The conditional UPDATE makes exactly one of concurrent
+// callers win; the others get the stored record and ErrConflict. When the
+// tokens cannot be inserted (CreateTokens' rules) nothing is written and
+// the zero AuthCode is returned with that error.
+func (db *DB) RedeemAuthCode(ctx context.Context, hash []byte, at time.Time, toks ...store.Token) (store.AuthCode, error) {
+	var c store.AuthCode
+	replay := false
+	err := db.write(ctx, func(tx *stmtTx) error {
+		var err error
+		c, err = scanCode(tx.QueryRowContext(ctx, `UPDATE auth_codes SET used_at = $1 WHERE hash = $2 AND used_at = 0
+			RETURNING `+codeCols, ts(or(at, now())), hash))
+		if errors.Is(err, sql.ErrNoRows) {
+			// Nothing updated: unknown (ErrNoRows) or already used.
+			if c, err = scanCode(tx.QueryRowContext(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE hash = $1`, hash)); err != nil {
+				return err
+			}
+			replay = true
+			return store.ErrConflict
+		}
+		if err != nil || len(toks) == 0 {
+			return err
+		}
+		if err := db.lockGrants(ctx, tx, liveGrants(toks)...); err != nil {
+			return err
+		}
+		return insertTokens(ctx, tx, toks)
+	})
+	switch {
+	case replay:
+		return c, db.wrap(store.ErrConflict, "redeem auth code: already used")
+	case err != nil:
+		return store.AuthCode{}, db.wrap(err, "redeem auth code")
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return store.AuthCode{}, db.wrap(err, "consume auth code")
-	}
-	c, err = scanCode(db.w.QueryRowContext(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE hash = $1`, hash))
-	if err != nil {
-		return store.AuthCode{}, db.wrap(err, "consume auth code")
-	}
-	return c, db.wrap(store.ErrConflict, "consume auth code: already used")
+	return c, nil
 }
 
 // ---------------------------------------------------------------------------
@@ -268,20 +317,36 @@ func scanGrant(s scanner) (store.Grant, error) {
 // CreateGrant inserts g; an empty ID gets a random one and zero times become
 // now. ErrConflict if the ID exists.
 func (db *DB) CreateGrant(ctx context.Context, g store.Grant) (store.Grant, error) {
+	g = grantDefaults(g)
+	var got store.Grant
+	err := db.write1(ctx, func(q querier) error {
+		var err error
+		got, err = insertGrant(ctx, q, g)
+		return err
+	})
+	if err != nil {
+		return store.Grant{}, db.wrap(err, "create grant")
+	}
+	return got, nil
+}
+
+// grantDefaults gives g a random ID if it has none and defaults its times.
+func grantDefaults(g store.Grant) store.Grant {
 	if g.ID == "" {
 		var b [16]byte
 		_, _ = rand.Read(b[:]) // never fails
 		g.ID = hex.EncodeToString(b[:])
 	}
-	t := or(g.CreatedAt, now())
-	got, err := scanGrant(db.w.QueryRowContext(ctx, `INSERT INTO grants (`+grantCols+`)
+	g.CreatedAt = or(g.CreatedAt, now())
+	g.UpdatedAt = or(g.UpdatedAt, g.CreatedAt)
+	return g
+}
+
+func insertGrant(ctx context.Context, q querier, g store.Grant) (store.Grant, error) {
+	return scanGrant(q.QueryRowContext(ctx, `INSERT INTO grants (`+grantCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+grantCols,
-		g.ID, g.UserID, g.ClientID, listArg(g.Scopes), g.Resource, ts(t), ts(or(g.UpdatedAt, t)), ts(g.RevokedAt),
+		g.ID, g.UserID, g.ClientID, listArg(g.Scopes), g.Resource, ts(g.CreatedAt), ts(g.UpdatedAt), ts(g.RevokedAt),
 		g.RevokeReason))
-	if err != nil {
-		return store.Grant{}, db.wrap(err, "create grant")
-	}
-	return got, nil
 }
 
 // GetGrant returns the grant, revoked or not; ErrNotFound if none.
@@ -328,7 +393,7 @@ func (db *DB) ListGrantsByClient(ctx context.Context, clientID string) ([]store.
 // (its tokens are still swept). ErrNotFound if the grant does not exist.
 func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time, reason string) error {
 	n := ts(or(at, now()))
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE grants SET
 			revoke_reason = CASE WHEN revoked_at = 0 THEN $1 ELSE revoke_reason END,
 			updated_at = CASE WHEN revoked_at = 0 THEN $2 ELSE updated_at END,
@@ -355,7 +420,7 @@ func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time, reason s
 func (db *DB) RevokeClientGrants(ctx context.Context, clientID string, at time.Time, reason string) (int64, error) {
 	n := ts(or(at, now()))
 	var count int64
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE grants SET revoked_at = $1, updated_at = $1, revoke_reason = $2
 			WHERE client_id = $3 AND revoked_at = 0`, n, reason, clientID)
 		if err != nil {
@@ -408,7 +473,7 @@ func insertTokens(ctx context.Context, q querier, toks []store.Token) error {
 // the grant's row before they sweep its tokens, so a revocation either sees
 // the new tokens or makes their insertion fail: no live token outlives its
 // grant.
-func (db *DB) lockGrants(ctx context.Context, tx *sql.Tx, ids ...string) error {
+func (db *DB) lockGrants(ctx context.Context, tx querier, ids ...string) error {
 	slices.Sort(ids)
 	for _, id := range slices.Compact(ids) {
 		var revokedAt int64
@@ -444,7 +509,7 @@ func (db *DB) CreateTokens(ctx context.Context, toks ...store.Token) error {
 	if len(toks) == 0 {
 		return nil
 	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		if err := db.lockGrants(ctx, tx, liveGrants(toks)...); err != nil {
 			return err
 		}
@@ -492,7 +557,7 @@ func (db *DB) RotateRefresh(ctx context.Context, oldHash []byte, at time.Time, s
 			break
 		}
 	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		var kind, grantID string
 		err := tx.QueryRowContext(ctx, `SELECT kind, grant_id FROM tokens WHERE hash = $1`, oldHash).Scan(&kind, &grantID)
 		if err != nil {
@@ -528,7 +593,7 @@ func (db *DB) RotateRefresh(ctx context.Context, oldHash []byte, at time.Time, s
 // RevokeToken revokes one token; revoking a revoked token keeps the first
 // time. ErrNotFound if unknown.
 func (db *DB) RevokeToken(ctx context.Context, hash []byte, at time.Time) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE tokens SET revoked_at = CASE WHEN revoked_at = 0 THEN $1 ELSE revoked_at END
+	res, err := db.wExec(ctx, `UPDATE tokens SET revoked_at = CASE WHEN revoked_at = 0 THEN $1 ELSE revoked_at END
 		WHERE hash = $2`, ts(or(at, now())), hash)
 	if err == nil {
 		err = mustAffect(res)
@@ -568,7 +633,7 @@ func scanConsent(s scanner) (store.Consent, error) {
 // replacement keeps the stored CreatedAt; zero times become now.
 func (db *DB) PutConsent(ctx context.Context, c store.Consent) error {
 	t := or(c.CreatedAt, now())
-	_, err := db.w.ExecContext(ctx, `INSERT INTO consents (`+consentCols+`) VALUES ($1, $2, $3, $4, $5, $6)
+	_, err := db.wExec(ctx, `INSERT INTO consents (`+consentCols+`) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (user_id, client_id, redirect_host) DO UPDATE SET
 			scopes = excluded.scopes, updated_at = excluded.updated_at`,
 		c.UserID, c.ClientID, c.RedirectHost, listArg(c.Scopes), ts(t), ts(or(c.UpdatedAt, t)))
@@ -606,7 +671,7 @@ func (db *DB) ListConsentsByUser(ctx context.Context, userID int64) ([]store.Con
 // DeleteConsents withdraws every consent of the user for the client; none is
 // not an error.
 func (db *DB) DeleteConsents(ctx context.Context, userID int64, clientID string) error {
-	if _, err := db.w.ExecContext(ctx, `DELETE FROM consents WHERE user_id = $1 AND client_id = $2`, userID, clientID); err != nil {
+	if _, err := db.wExec(ctx, `DELETE FROM consents WHERE user_id = $1 AND client_id = $2`, userID, clientID); err != nil {
 		return db.wrap(err, "delete consents")
 	}
 	return nil
@@ -627,7 +692,7 @@ func scanPAT(s scanner) (store.PersonalToken, error) {
 // CreatePersonalToken inserts t and returns it with its ID; zero CreatedAt
 // becomes now. ErrConflict if the hash exists.
 func (db *DB) CreatePersonalToken(ctx context.Context, t store.PersonalToken) (store.PersonalToken, error) {
-	got, err := scanPAT(db.w.QueryRowContext(ctx, `INSERT INTO personal_tokens
+	got, err := scanPAT(db.wRow(ctx, `INSERT INTO personal_tokens
 		(hash, user_id, name, scopes, created_at, expires_at, last_used_at, revoked_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+patCols,
 		t.Hash, t.UserID, t.Name, listArg(t.Scopes), ts(or(t.CreatedAt, now())), ts(t.ExpiresAt), ts(t.LastUsedAt),
@@ -664,7 +729,7 @@ func (db *DB) ListPersonalTokens(ctx context.Context, userID int64) ([]store.Per
 
 // TouchPersonalToken sets LastUsedAt; ErrNotFound if the token is unknown.
 func (db *DB) TouchPersonalToken(ctx context.Context, id int64, t time.Time) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE personal_tokens SET last_used_at = $1 WHERE id = $2`, ts(t), id)
+	res, err := db.wExec(ctx, `UPDATE personal_tokens SET last_used_at = $1 WHERE id = $2`, ts(t), id)
 	if err == nil {
 		err = mustAffect(res)
 	}
@@ -677,7 +742,7 @@ func (db *DB) TouchPersonalToken(ctx context.Context, id int64, t time.Time) err
 // RevokePersonalToken revokes the token; revoking it again keeps the first
 // time. ErrNotFound if unknown.
 func (db *DB) RevokePersonalToken(ctx context.Context, id int64, at time.Time) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE personal_tokens
+	res, err := db.wExec(ctx, `UPDATE personal_tokens
 		SET revoked_at = CASE WHEN revoked_at = 0 THEN $1 ELSE revoked_at END WHERE id = $2`, ts(or(at, now())), id)
 	if err == nil {
 		err = mustAffect(res)

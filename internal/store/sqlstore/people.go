@@ -26,7 +26,7 @@ func scanUser(s scanner) (store.User, error) {
 // UpdatedAt become now. ErrConflict when the email is taken.
 func (db *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	t := or(u.CreatedAt, now())
-	row := db.w.QueryRowContext(ctx, `INSERT INTO users (email, name, role, password_hash, disabled, created_at, updated_at)
+	row := db.wRow(ctx, `INSERT INTO users (email, name, role, password_hash, disabled, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+userCols,
 		strings.ToLower(u.Email), u.Name, string(u.Role), u.PasswordHash, u.Disabled, ts(t), ts(or(u.UpdatedAt, t)))
 	got, err := scanUser(row)
@@ -71,7 +71,7 @@ func (db *DB) ListUsers(ctx context.Context) ([]store.User, error) {
 // Disabled, and sets UpdatedAt to u.UpdatedAt, or now if that is zero.
 // ErrNotFound if the user does not exist, ErrConflict if the email is taken.
 func (db *DB) UpdateUser(ctx context.Context, u store.User) (store.User, error) {
-	row := db.w.QueryRowContext(ctx, `UPDATE users SET email = $1, name = $2, role = $3, password_hash = $4,
+	row := db.wRow(ctx, `UPDATE users SET email = $1, name = $2, role = $3, password_hash = $4,
 		disabled = $5, updated_at = $6 WHERE id = $7 RETURNING `+userCols,
 		strings.ToLower(u.Email), u.Name, string(u.Role), u.PasswordHash, u.Disabled, ts(or(u.UpdatedAt, now())), u.ID)
 	got, err := scanUser(row)
@@ -106,7 +106,7 @@ func scanSession(s scanner) (store.Session, error) {
 // CreatedAt. ErrConflict if the hash exists.
 func (db *DB) CreateSession(ctx context.Context, s store.Session) error {
 	t := or(s.CreatedAt, now())
-	_, err := db.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := db.wExec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		s.IDHash, s.UserID, blobArg(s.CSRFSecret), s.UserAgent, ts(t), ts(or(s.LastSeenAt, t)), ts(s.ExpiresAt))
 	if err != nil {
 		return db.wrap(err, "create session")
@@ -127,7 +127,7 @@ func (db *DB) GetSession(ctx context.Context, idHash []byte) (store.Session, err
 // TouchSession moves LastSeenAt and ExpiresAt; ErrNotFound if the session is
 // gone.
 func (db *DB) TouchSession(ctx context.Context, idHash []byte, lastSeen, expires time.Time) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`,
+	res, err := db.wExec(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`,
 		ts(lastSeen), ts(expires), idHash)
 	if err == nil {
 		err = mustAffect(res)
@@ -141,7 +141,7 @@ func (db *DB) TouchSession(ctx context.Context, idHash []byte, lastSeen, expires
 // DeleteSession deletes the session; deleting an unknown session is not an
 // error.
 func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
-	if _, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
+	if _, err := db.wExec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
 		return db.wrap(err, "delete session")
 	}
 	return nil
@@ -149,7 +149,7 @@ func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
 
 // DeleteUserSessions deletes every session of the user.
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
-	if _, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+	if _, err := db.wExec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 		return db.wrap(err, "delete sessions of user %d", userID)
 	}
 	return nil
@@ -183,7 +183,7 @@ func scanInvite(s scanner) (store.Invite, error) {
 // CreateInvite inserts inv; zero CreatedAt becomes now. A zero ExpiresAt
 // never expires. ErrConflict if the hash exists.
 func (db *DB) CreateInvite(ctx context.Context, inv store.Invite) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO invites (`+inviteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := db.wExec(ctx, `INSERT INTO invites (`+inviteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		inv.Hash, inv.Email, string(inv.Role), inv.CreatedBy, ts(or(inv.CreatedAt, now())), ts(inv.ExpiresAt), ts(inv.UsedAt))
 	if err != nil {
 		return db.wrap(err, "create invite")
@@ -205,7 +205,7 @@ func (db *DB) GetInvite(ctx context.Context, hash []byte) (store.Invite, error) 
 // ErrNotFound if the invite is unknown or expired at now.
 func (db *DB) UseInvite(ctx context.Context, hash []byte, at time.Time) (store.Invite, error) {
 	n := ts(or(at, now()))
-	inv, err := scanInvite(db.w.QueryRowContext(ctx, `UPDATE invites SET used_at = $1
+	inv, err := scanInvite(db.wRow(ctx, `UPDATE invites SET used_at = $1
 		WHERE hash = $2 AND used_at = 0 AND (expires_at = 0 OR expires_at > $1) RETURNING `+inviteCols, n, hash))
 	if err == nil {
 		return inv, nil

@@ -37,7 +37,7 @@ func (db *DB) GetSSESession(ctx context.Context, id string) (store.SSESession, e
 // DeleteSSESession deletes a session and its queued messages; deleting an
 // unknown session is not an error.
 func (db *DB) DeleteSSESession(ctx context.Context, id string) error {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *stmtTx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sse_messages WHERE session_id = $1`, id); err != nil {
 			return err
 		}

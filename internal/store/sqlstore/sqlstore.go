@@ -56,12 +56,16 @@ type Search struct {
 	SnippetFrom string
 	// Candidates, when set, is a SELECT of id and score (the same value as
 	// Rank) of every match of $1, computed from the text index alone;
-	// SearchPosts then pages the best of these first (searchTop). Empty
-	// ranks and filters every match with the join (searchPage).
+	// SearchPosts then sorts these by score before joining posts
+	// (searchRanked). Empty ranks and filters every match with the join
+	// (searchPage).
 	Candidates string
 	// CandidatesJoin joins the candidates to posts p: "JOIN", or a
 	// dialect's way of making the candidates the outer loop.
 	CandidatesJoin string
+	// SnippetIndex, with Candidates, is the text index table that Snippet
+	// reads when it is scanned under Where; its rowid is the post id.
+	SnippetIndex string
 }
 
 // DB implements store.Store over a writer and a reader connection pool. Create
@@ -77,6 +81,7 @@ type DB struct {
 	w, r  *pool
 	d     Dialect
 	cache *readCache // nil: every read goes to the database (see CacheReads)
+	gc    *committer // nil: every write transaction commits on its own (see committer)
 }
 
 var _ store.Store = (*DB)(nil)
@@ -91,7 +96,11 @@ func New(w, r *sql.DB, d Dialect) *DB {
 	if r != nil && r != w {
 		rp = newPool(r, cache)
 	}
-	return &DB{w: wp, r: rp, d: d}
+	db := &DB{w: wp, r: rp, d: d}
+	if d.Name == "sqlite" { // one writer connection: see committer
+		db.gc = newCommitter(wp)
+	}
+	return db
 }
 
 // Writer returns the pool every write goes through.
@@ -139,9 +148,14 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-// inTx runs fn in a write transaction and commits it if fn succeeds. The
+// inTx runs fn in a write transaction and commits it if fn succeeds; on
+// SQLite the transaction may share its commit with concurrent callers'
+// (committer), and inTx returns only once the outcome is durable. The
 // errors fn returns are passed through unwrapped; wrap them at the caller.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.gc != nil {
+		return db.gc.do(ctx, fn)
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -154,6 +168,36 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// write is inTx for fns that run their statements through the writer's
+// prepared-statement cache (stmtTx). Statements of a write transaction
+// are not interrupted when ctx is cancelled (on SQLite an interrupted
+// write rolls back the whole, possibly shared, transaction); a caller
+// whose ctx is done before its turn is not run at all.
+func (db *DB) write(ctx context.Context, fn func(tx *stmtTx) error) error {
+	var missing []string
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		st := &stmtTx{Tx: tx, p: db.w, noCancel: true}
+		err := fn(st)
+		missing = st.missing
+		return err
+	})
+	if len(missing) > 0 { // the transaction ended: the connection is free
+		(&stmtTx{p: db.w, missing: missing}).prepareMissing(ctx)
+	}
+	return err
+}
+
+// write1 runs a single-statement write. With group commit it joins a
+// shared transaction (one fsync for the batch instead of one per
+// statement); otherwise the statement runs on its own, autocommitted, as
+// one statement always did.
+func (db *DB) write1(ctx context.Context, fn func(q querier) error) error {
+	if db.gc == nil {
+		return fn(db.w)
+	}
+	return db.write(ctx, func(tx *stmtTx) error { return fn(tx) })
 }
 
 // wrap adds context to err and maps database errors onto the store

@@ -115,11 +115,11 @@ type stmtCache struct {
 	closed bool
 }
 
-// stmtTx is a read transaction whose queries reuse the pool's prepared
-// statements (Tx.StmtContext binds the cached statement to the
-// transaction's connection; database/sql prepares it once per
-// connection), so list and search pages do not parse and plan their
-// queries on every call either. Without a cache it is the plain Tx.
+// stmtTx is a transaction (a read, or a write through DB.write) whose
+// statements reuse the pool's prepared statements (Tx.StmtContext binds the
+// cached statement to the transaction's connection; database/sql prepares
+// it once per connection), so list and search pages and the OAuth writes
+// do not parse and plan their queries on every call either. Without a cache it is the plain Tx.
 //
 // A statement not cached yet is NOT prepared from inside the transaction:
 // preparing on the pool needs a second connection while the transaction
@@ -131,10 +131,31 @@ type stmtTx struct {
 	*sql.Tx
 	p       *pool
 	missing []string
+	// noCancel runs every statement as if ctx could not be cancelled (see
+	// DB.write).
+	noCancel bool
+}
+
+// ctx returns the context a statement runs with.
+func (t *stmtTx) ctx(ctx context.Context) context.Context {
+	if t.noCancel {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+// ExecContext runs query in the transaction through its cached statement.
+func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.ctx(ctx)
+	if s := t.cached(query); s != nil {
+		return t.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
 }
 
 // QueryContext runs query in the transaction through its cached statement.
 func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -143,6 +164,7 @@ func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*
 
 // QueryRowContext runs query in the transaction through its cached statement.
 func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.ctx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
