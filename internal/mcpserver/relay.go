@@ -20,6 +20,7 @@ import (
 // With a nil Relay the legacy transport works on one replica only.
 type SSERelay interface {
 	PutSSESession(ctx context.Context, s store.SSESession) error
+	RefreshSSESessions(ctx context.Context, replicaID string, expiresAt time.Time) (int64, error)
 	GetSSESession(ctx context.Context, id string) (store.SSESession, error)
 	DeleteSSESession(ctx context.Context, id string) error
 	EnqueueSSEMessage(ctx context.Context, m store.SSEMessage) (store.SSEMessage, error)
@@ -28,7 +29,8 @@ type SSERelay interface {
 
 const (
 	// sseSessionTTL is how long a session record lives without a refresh;
-	// the holder refreshes it every sseRefresh while the stream is open.
+	// while a process holds streams it refreshes all of them, in one
+	// statement, every sseRefresh.
 	sseSessionTTL = 2 * time.Minute
 	sseRefresh    = 30 * time.Second
 	// ssePoll is how often the holder looks for messages queued by other
@@ -70,20 +72,6 @@ func (h *Handler) serveSSEGet(w http.ResponseWriter, r *http.Request, p *Princip
 		if err := rl.put(ctx, id, p); err != nil {
 			h.log.Warn("registering a legacy SSE session", "error", err)
 		}
-		go func() {
-			t := time.NewTicker(sseRefresh)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					if err := rl.put(ctx, id, p); err != nil && ctx.Err() == nil {
-						h.log.Warn("refreshing a legacy SSE session", "error", err)
-					}
-				}
-			}
-		}()
 	}
 	h.sse.ServeHTTP(sw, r.WithContext(withPrincipal(r.Context(), p)))
 	cancel()
@@ -155,11 +143,13 @@ func (h *Handler) serveSSEPost(w http.ResponseWriter, r *http.Request, p *Princi
 }
 
 // pollRelay delivers messages other replicas queued for this process's
-// streams, until it holds none.
+// streams, and keeps their session records alive, until it holds none. One
+// goroutine per process does both, however many streams it holds.
 func (h *Handler) pollRelay() {
 	rl := h.relay
 	t := time.NewTicker(ssePoll)
 	defer t.Stop()
+	refreshed := rl.now()
 	for range t.C {
 		rl.mu.Lock()
 		if len(rl.local) == 0 {
@@ -168,6 +158,15 @@ func (h *Handler) pollRelay() {
 			return
 		}
 		rl.mu.Unlock()
+		if now := rl.now(); now.Sub(refreshed) >= sseRefresh {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if _, err := rl.store.RefreshSSESessions(ctx, rl.replica, now.Add(sseSessionTTL)); err != nil {
+				h.log.Warn("refreshing legacy SSE sessions", "error", err)
+			} else {
+				refreshed = now
+			}
+			cancel()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		msgs, err := rl.store.TakeSSEMessages(ctx, rl.replica, 100)
 		cancel()

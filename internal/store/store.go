@@ -654,6 +654,9 @@ type SSEMessage struct {
 type SSERelay interface {
 	// PutSSESession inserts or refreshes a session.
 	PutSSESession(ctx context.Context, s SSESession) error
+	// RefreshSSESessions sets the expiry of every session replicaID holds
+	// to expiresAt, and returns how many it holds.
+	RefreshSSESessions(ctx context.Context, replicaID string, expiresAt time.Time) (int64, error)
 	// GetSSESession returns a session; ErrNotFound if unknown.
 	GetSSESession(ctx context.Context, id string) (SSESession, error)
 	DeleteSSESession(ctx context.Context, id string) error

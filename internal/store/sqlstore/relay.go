@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/portico-mcp/portico/internal/store"
 )
@@ -13,7 +14,7 @@ const sseSessionCols = `id, replica_id, user_id, client_id, created_at, expires_
 
 // PutSSESession inserts or refreshes a legacy SSE session.
 func (db *DB) PutSSESession(ctx context.Context, s store.SSESession) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO sse_sessions (`+sseSessionCols+`) VALUES ($1, $2, $3, $4, $5, $6)
+	_, err := db.wExec(ctx, `INSERT INTO sse_sessions (`+sseSessionCols+`) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (id) DO UPDATE SET replica_id = excluded.replica_id, user_id = excluded.user_id,
 			client_id = excluded.client_id, expires_at = excluded.expires_at`,
 		s.ID, s.ReplicaID, s.UserID, s.ClientID, ts(or(s.CreatedAt, now())), ts(s.ExpiresAt))
@@ -21,6 +22,19 @@ func (db *DB) PutSSESession(ctx context.Context, s store.SSESession) error {
 		return db.wrap(err, "put sse session")
 	}
 	return nil
+}
+
+// RefreshSSESessions sets the expiry of every session replicaID holds.
+func (db *DB) RefreshSSESessions(ctx context.Context, replicaID string, expiresAt time.Time) (int64, error) {
+	res, err := db.wExec(ctx, `UPDATE sse_sessions SET expires_at = $1 WHERE replica_id = $2`, ts(expiresAt), replicaID)
+	if err != nil {
+		return 0, db.wrap(err, "refresh sse sessions of %q", replicaID)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, db.wrap(err, "refresh sse sessions of %q", replicaID)
+	}
+	return n, nil
 }
 
 // GetSSESession returns a session, expired or not; ErrNotFound if unknown.

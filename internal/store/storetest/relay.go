@@ -108,6 +108,27 @@ func sseCases() []testCase {
 			_, err = s.GetSSESession(ctx, want.ID)
 			wantErr(t, "Get(deleted)", err, store.ErrNotFound)
 		}},
+		{"a replica refreshes all its sessions at once", func(t *testing.T, s store.Store) {
+			ctx := t.Context()
+			for _, sess := range []store.SSESession{
+				{ID: "x1", ReplicaID: "rx", UserID: 1, CreatedAt: at(0), ExpiresAt: at(time.Minute)},
+				{ID: "x2", ReplicaID: "rx", UserID: 2, CreatedAt: at(0), ExpiresAt: at(2 * time.Minute)},
+				{ID: "y1", ReplicaID: "ry", UserID: 1, CreatedAt: at(0), ExpiresAt: at(time.Minute)},
+			} {
+				mustOK(t, "Put "+sess.ID, s.PutSSESession(ctx, sess))
+			}
+			n, err := s.RefreshSSESessions(ctx, "rx", at(time.Hour))
+			mustOK(t, "Refresh", err)
+			checkEqual(t, "sessions refreshed", n, int64(2))
+			for id, want := range map[string]time.Time{"x1": at(time.Hour), "x2": at(time.Hour), "y1": at(time.Minute)} {
+				got, err := s.GetSSESession(ctx, id)
+				mustOK(t, "Get "+id, err)
+				checkEqual(t, id+" expiry", got.ExpiresAt, want)
+			}
+			n, err = s.RefreshSSESessions(ctx, "nobody", at(time.Hour))
+			mustOK(t, "Refresh(none)", err)
+			checkEqual(t, "sessions of an unknown replica", n, int64(0))
+		}},
 		{"messages go to the holding replica once, oldest first", func(t *testing.T, s store.Store) {
 			ctx := t.Context()
 			mustOK(t, "Put a", s.PutSSESession(ctx, store.SSESession{ID: "a", ReplicaID: "r1", UserID: 1, CreatedAt: at(0), ExpiresAt: at(time.Hour)}))
