@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/portico-mcp/portico/internal/store"
@@ -117,7 +116,9 @@ func (db *DB) GarbageCollect(ctx context.Context, at time.Time) (store.GCStats, 
 	dayAgo := ts(or(at, now()).Add(-keepRevoked))
 	st := store.GCStats{"auth_codes": 0, "tokens": 0, "sessions": 0, "invites": 0, "clients": 0, "grants": 0,
 		"consents": 0, "events": 0, "sse_sessions": 0, "sse_messages": 0}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	// Not interruptible, like every write: on SQLite an interrupted write
+	// would roll back the whole commit it may share with other callers.
+	err := db.write(ctx, func(tx *stmtTx) error {
 		// Unused dynamic clients first, with their codes, grants and consents.
 		deadClients := `IN (SELECT id FROM clients WHERE type = $1 AND expires_at <> 0 AND expires_at < $2
 			AND last_used_at = 0)`
