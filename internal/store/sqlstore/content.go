@@ -65,21 +65,10 @@ func (db *DB) CreatePost(ctx context.Context, p store.Post) (store.Post, error) 
 
 // GetPost returns the post or page with id; ErrNotFound if none.
 func (db *DB) GetPost(ctx context.Context, id int64) (store.Post, error) {
-	var v int64
-	cached := false
-	if c := db.cache; c != nil {
-		if v, cached = db.version(ctx); cached {
-			if p, ok := c.post(v, id); ok {
-				return p, nil
-			}
-		}
-	}
-	p, err := getPost(ctx, db.r, `p.id = $1`, id)
+	p, err := cachedRead(ctx, db, func(c *readCache) *table[int64, store.Post] { return c.posts }, id,
+		func() (store.Post, error) { return getPost(ctx, db.r, `p.id = $1`, id) })
 	if err != nil {
 		return store.Post{}, db.wrap(err, "get post %d", id)
-	}
-	if cached {
-		db.cache.putPost(v, p)
 	}
 	return p, nil
 }

@@ -523,21 +523,12 @@ func (db *DB) CreateTokens(ctx context.Context, toks ...store.Token) error {
 
 // GetToken returns the token, revoked or expired alike; ErrNotFound if none.
 func (db *DB) GetToken(ctx context.Context, hash []byte) (store.Token, error) {
-	var v int64
-	cached := false
-	if c := db.cache; c != nil {
-		if v, cached = db.version(ctx); cached {
-			if t, ok := c.token(v, hash); ok {
-				return t, nil
-			}
-		}
-	}
-	t, err := scanToken(db.r.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash))
+	t, err := cachedRead(ctx, db, func(c *readCache) *table[string, store.Token] { return c.tokens }, string(hash),
+		func() (store.Token, error) {
+			return scanToken(db.r.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash))
+		})
 	if err != nil {
 		return store.Token{}, db.wrap(err, "get token")
-	}
-	if cached {
-		db.cache.putToken(v, t)
 	}
 	return t, nil
 }

@@ -34,7 +34,10 @@ func (db *DB) CacheReads(probe ChangeProbe) {
 		db.cache = nil
 		return
 	}
-	db.cache = &readCache{probe: probe, tokens: map[string]store.Token{}, posts: map[int64]store.Post{}}
+	c := &readCache{probe: probe}
+	c.tokens = newTable[string](c, cloneToken)
+	c.posts = newTable[int64](c, clonePost)
+	db.cache = c
 }
 
 // readCache holds rows read at one database version (ver). The version only
@@ -46,8 +49,73 @@ type readCache struct {
 
 	mu     sync.Mutex
 	ver    int64
-	tokens map[string]store.Token
-	posts  map[int64]store.Post
+	tables []interface{ reset() }
+	tokens *table[string, store.Token]
+	posts  *table[int64, store.Post]
+}
+
+// table is one kind of cached row, guarded by its cache's mutex.
+type table[K comparable, V any] struct {
+	c     *readCache
+	m     map[K]V
+	clone func(V) V // copies what a caller could change in place
+}
+
+func newTable[K comparable, V any](c *readCache, clone func(V) V) *table[K, V] {
+	t := &table[K, V]{c: c, m: map[K]V{}, clone: clone}
+	c.tables = append(c.tables, t)
+	return t
+}
+
+func (t *table[K, V]) reset() { clear(t.m) }
+
+// get returns the row under k if it was read at version v.
+func (t *table[K, V]) get(v int64, k K) (V, bool) {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	var zero V
+	if !t.c.at(v) { // first: a newer version empties the tables
+		return zero, false
+	}
+	row, ok := t.m[k]
+	if !ok {
+		return zero, false
+	}
+	return t.clone(row), true
+}
+
+// put keeps row, read at version v, under k.
+func (t *table[K, V]) put(v int64, k K, row V) {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	if !t.c.at(v) {
+		return
+	}
+	if len(t.m) >= maxCachedRows {
+		clear(t.m)
+	}
+	t.m[k] = t.clone(row)
+}
+
+// cachedRead answers read through t: from memory when k was read at the
+// current (or pinned) version, else from the database, keeping the row.
+func cachedRead[K comparable, V any](ctx context.Context, db *DB, t func(*readCache) *table[K, V], k K,
+	read func() (V, error)) (V, error) {
+	c := db.cache
+	if c == nil {
+		return read()
+	}
+	v, ok := db.version(ctx)
+	if ok {
+		if row, hit := t(c).get(v, k); hit {
+			return row, nil
+		}
+	}
+	row, err := read()
+	if err == nil && ok {
+		t(c).put(v, k, row)
+	}
+	return row, err
 }
 
 // pinKey keys a pinned version in a context; db tells stores apart.
@@ -87,55 +155,12 @@ func (db *DB) version(ctx context.Context) (v int64, ok bool) {
 // and written at v. The caller holds c.mu.
 func (c *readCache) at(v int64) bool {
 	if v > c.ver {
-		clear(c.tokens)
-		clear(c.posts)
+		for _, t := range c.tables {
+			t.reset()
+		}
 		c.ver = v
 	}
 	return v == c.ver
-}
-
-func (c *readCache) token(v int64, hash []byte) (store.Token, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.at(v) {
-		return store.Token{}, false
-	}
-	t, ok := c.tokens[string(hash)]
-	return cloneToken(t), ok
-}
-
-func (c *readCache) putToken(v int64, t store.Token) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.at(v) {
-		return
-	}
-	if len(c.tokens) >= maxCachedRows {
-		clear(c.tokens)
-	}
-	c.tokens[string(t.Hash)] = cloneToken(t)
-}
-
-func (c *readCache) post(v int64, id int64) (store.Post, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.at(v) {
-		return store.Post{}, false
-	}
-	p, ok := c.posts[id]
-	return clonePost(p), ok
-}
-
-func (c *readCache) putPost(v int64, p store.Post) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.at(v) {
-		return
-	}
-	if len(c.posts) >= maxCachedRows {
-		clear(c.posts)
-	}
-	c.posts[p.ID] = clonePost(p)
 }
 
 // cloneToken and clonePost copy what a caller could modify in place, so a
