@@ -208,7 +208,15 @@ else
 fi
 
 TABLE=$WORK/table.md
-"$BIN/loadgen" report -in "$RES" -bench "$BOUT" -mode "$MODE" >"$TABLE"
+PAIRS=$WORK/authpairs.txt
+if [ "$MODE" = full ]; then
+  log "auth share: the with/without-auth pair, interleaved ${AUTHPAIRS:-7} times"
+  for _ in $(seq 1 "${AUTHPAIRS:-7}"); do
+    (cd "$ROOT" && go test -run '^$' -bench 'ToolsCallGetPost(NoAuth)?$' -benchmem -count 1 -benchtime 1s \
+      ./internal/mcpserver/) | grep '^Benchmark' | tee -a "$PAIRS" >&2
+  done
+fi
+"$BIN/loadgen" report -in "$RES" -bench "$BOUT" -authpairs "$PAIRS" -mode "$MODE" >"$TABLE"
 cat "$TABLE"
 if [ "$MODE" = full ]; then
   python3 - "$BENCH/RESULTS.md" "$TABLE" <<'PY' 2>/dev/null || { awk -v t="$TABLE" '
