@@ -187,6 +187,11 @@ func (h *Handler) clientRow(ctx context.Context, c store.Client, users map[int64
 	if len(evs) > 0 {
 		row.LastCall = evs[0].At
 	}
+	for _, g := range gs {
+		if g.LastUsedAt.After(row.LastCall) {
+			row.LastCall = g.LastUsedAt
+		}
+	}
 	recent, err := h.Store.ListEvents(ctx, store.EventFilter{ClientID: c.ID, Limit: 200})
 	if err != nil {
 		return row, fmt.Errorf("admin: events of %s: %w", c.ID, err)

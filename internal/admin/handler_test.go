@@ -665,3 +665,22 @@ func TestSecurityPageAndPagination(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// The client and user pages say when each connection was last used.
+func TestConnectionsShowLastUse(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.login("owner@example.com", store.RoleAdmin)
+	c := e.client("pc_used", "Used client")
+	g := e.grant(c.ID, admin.user.ID, "content:read")
+	r := e.get(&admin, "/admin/clients/pc_used")
+	mustContain(t, r, `data-label="Last used"><span class="muted">never</span>`)
+	used := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	if err := e.st.TouchGrant(ctx, g.ID, used); err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range []string{"/admin/clients/pc_used", "/admin/users/" + strconv.FormatInt(admin.user.ID, 10)} {
+		r = e.get(&admin, page)
+		mustContain(t, r, `data-label="Last used"><span class="nowrap" title="2026-03-04 05:06:07 UTC">2026-03-04 05:06</span>`)
+	}
+}

@@ -36,6 +36,12 @@ type Content interface {
 	CanonicalURL(typ store.PostType, slug string) string
 }
 
+// GrantToucher records when a connection (grant) was last used;
+// store.Grants implements it.
+type GrantToucher interface {
+	TouchGrant(ctx context.Context, id string, at time.Time) error
+}
+
 // Users finds the person behind a token, so each request acts with the
 // user's current role. store.Users implements it.
 type Users interface {

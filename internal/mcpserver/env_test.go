@@ -67,7 +67,7 @@ func newEnv(t testing.TB) *env {
 	}
 	e.handler = &mcpserver.Handler{
 		Content: cs, Verifier: os, Users: st, Events: st, PublicURL: publicURL,
-		PinReads: st.PinReads, // as the server wires it
+		PinReads: st.PinReads, Grants: st, // as the server wires them
 	}
 	mux := http.NewServeMux()
 	e.handler.Mount(mux)

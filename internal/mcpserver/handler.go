@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/portico-mcp/portico/internal/store"
 )
 
 // DefaultMaxBodyBytes caps a POST body to the MCP endpoint when
@@ -74,6 +76,9 @@ type Handler struct {
 	// another replica holds; nil serves the legacy transport from one
 	// process only. store.SSERelay implements it.
 	Relay SSERelay
+	// Grants records when each connection was last used, at most once per
+	// grant every GrantTouchEvery per process; nil records nothing.
+	Grants GrantToucher
 	// Stateful, when true, keeps legacy sessions in memory (Mcp-Session-Id).
 	// The default, stateless, serves every protocol era on any replica.
 	Stateful bool
@@ -108,6 +113,9 @@ type Handler struct {
 	seen       *seenSet
 	users      userCache
 	replays    replayCache
+
+	touchMu sync.Mutex
+	touched map[string]time.Time // grant → when this process last recorded its use
 }
 
 // Mount registers the MCP routes on mux: /mcp (also /mcp/ and case-changed
@@ -197,6 +205,7 @@ func (h *Handler) build() error {
 		h.maxBody = DefaultMaxBodyBytes
 	}
 	h.seen = newSeenSet(10000)
+	h.touched = map[string]time.Time{}
 	h.versions = mcp.SupportedProtocolVersions()
 
 	h.tools = h.toolDefs()
@@ -319,7 +328,37 @@ func (h *Handler) authenticateAt(ctx context.Context, w http.ResponseWriter, r *
 		return h.refuse(w, r, err)
 	}
 	p.actor = &a
+	h.touchGrant(ctx, &p)
 	return p, true
+}
+
+// GrantTouchEvery is how often a process records that a connection is in
+// use: its "last used" time is at most this old while it works.
+const GrantTouchEvery = time.Minute
+
+// touchGrant records the use of p's grant unless this process did so in the
+// last GrantTouchEvery. A failure is logged, never the request's problem.
+func (h *Handler) touchGrant(ctx context.Context, p *Principal) {
+	if h.Grants == nil || p.GrantID == "" {
+		return
+	}
+	now := h.now()
+	h.touchMu.Lock()
+	last, ok := h.touched[p.GrantID]
+	if ok && now.Sub(last) < GrantTouchEvery && !now.Before(last) {
+		h.touchMu.Unlock()
+		return
+	}
+	if len(h.touched) >= 10000 {
+		clear(h.touched)
+	}
+	h.touched[p.GrantID] = now
+	h.touchMu.Unlock()
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := h.Grants.TouchGrant(tctx, p.GrantID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.log.WarnContext(ctx, "recording a connection's last use failed", "grant", p.GrantID, "error", err)
+	}
 }
 
 // refuse answers a failed verification: 401 invalid_token for a bad token,

@@ -171,6 +171,7 @@ func (s *Server) mount(_ context.Context, mux *http.ServeMux) error {
 		Users:          s.events,
 		Events:         s.events,
 		Relay:          s.events,
+		Grants:         s.events,
 		Metrics:        toolMetrics{s.toolCalls},
 		PublicURL:      s.opts.Config.PublicURL,
 		AllowedOrigins: s.opts.Config.AllowedOrigins,

@@ -268,12 +268,19 @@ type Grant struct {
 	UpdatedAt    time.Time
 	RevokedAt    time.Time // zero: active
 	RevokeReason string
+	// LastUsedAt is when the grant's tokens last made an MCP request, as
+	// recorded by TouchGrant (at most about once a minute); zero: never.
+	LastUsedAt time.Time
 }
 
 // Grants keeps grants.
 type Grants interface {
 	CreateGrant(ctx context.Context, g Grant) (Grant, error)
 	GetGrant(ctx context.Context, id string) (Grant, error)
+	// TouchGrant records that the grant was used at at. LastUsedAt only
+	// moves forward: an earlier at leaves it alone. ErrNotFound if the
+	// grant is unknown.
+	TouchGrant(ctx context.Context, id string, at time.Time) error
 	ListGrantsByUser(ctx context.Context, userID int64) ([]Grant, error)
 	ListGrantsByClient(ctx context.Context, clientID string) ([]Grant, error)
 	// RevokeGrant marks the grant and all its tokens revoked at now.

@@ -305,12 +305,13 @@ func (db *DB) RedeemAuthCode(ctx context.Context, hash []byte, at time.Time, tok
 // ---------------------------------------------------------------------------
 // Grants
 
-const grantCols = `id, user_id, client_id, scopes, resource, created_at, updated_at, revoked_at, revoke_reason`
+const grantCols = `id, user_id, client_id, scopes, resource, created_at, updated_at, revoked_at, revoke_reason,
+	last_used_at`
 
 func scanGrant(s scanner) (store.Grant, error) {
 	var g store.Grant
 	err := s.Scan(&g.ID, &g.UserID, &g.ClientID, list(&g.Scopes), &g.Resource, tm(&g.CreatedAt), tm(&g.UpdatedAt),
-		tm(&g.RevokedAt), &g.RevokeReason)
+		tm(&g.RevokedAt), &g.RevokeReason, tm(&g.LastUsedAt))
 	return g, err
 }
 
@@ -344,9 +345,27 @@ func grantDefaults(g store.Grant) store.Grant {
 
 func insertGrant(ctx context.Context, q querier, g store.Grant) (store.Grant, error) {
 	return scanGrant(q.QueryRowContext(ctx, `INSERT INTO grants (`+grantCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+grantCols,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+grantCols,
 		g.ID, g.UserID, g.ClientID, listArg(g.Scopes), g.Resource, ts(g.CreatedAt), ts(g.UpdatedAt), ts(g.RevokedAt),
-		g.RevokeReason))
+		g.RevokeReason, ts(g.LastUsedAt)))
+}
+
+// TouchGrant moves the grant's LastUsedAt forward to at.
+func (db *DB) TouchGrant(ctx context.Context, id string, at time.Time) error {
+	res, err := db.wExec(ctx, `UPDATE grants SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1`, ts(at), id)
+	if err != nil {
+		return db.wrap(err, "touch grant %q", id)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return db.wrap(err, "touch grant %q", id)
+	} else if n == 0 {
+		// Unknown, or already used at or after at.
+		var one int
+		if err := db.r.QueryRowContext(ctx, `SELECT 1 FROM grants WHERE id = $1`, id).Scan(&one); err != nil {
+			return db.wrap(err, "touch grant %q", id)
+		}
+	}
+	return nil
 }
 
 // GetGrant returns the grant, revoked or not; ErrNotFound if none.

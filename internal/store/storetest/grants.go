@@ -27,6 +27,7 @@ func grantCases() []testCase {
 				{
 					ID: "grant-revoked", UserID: u.ID, ClientID: c.ID,
 					CreatedAt: at(0), UpdatedAt: at(time.Hour), RevokedAt: at(2 * time.Hour), RevokeReason: hostileText,
+					LastUsedAt: at(90 * time.Minute),
 				},
 			} {
 				got, err := s.CreateGrant(ctx, want)
@@ -36,6 +37,27 @@ func grantCases() []testCase {
 				mustOK(t, "GetGrant", err)
 				checkEqual(t, "GetGrant", got, want)
 			}
+		}},
+
+		{"touch moves the last use forward only", func(t *testing.T, s store.Store) {
+			ctx := t.Context()
+			f := newOAuthFixture(t, s)
+			id := f.grant.ID
+			last := func() time.Time {
+				t.Helper()
+				g, err := s.GetGrant(ctx, id)
+				mustOK(t, "GetGrant", err)
+				return g.LastUsedAt
+			}
+			checkEqual(t, "LastUsedAt of a new grant", last(), time.Time{})
+			mustOK(t, "TouchGrant", s.TouchGrant(ctx, id, at(time.Hour)))
+			checkEqual(t, "LastUsedAt after a touch", last(), at(time.Hour))
+			mustOK(t, "TouchGrant(earlier)", s.TouchGrant(ctx, id, at(time.Minute)))
+			checkEqual(t, "LastUsedAt after an earlier touch", last(), at(time.Hour))
+			mustOK(t, "TouchGrant(same)", s.TouchGrant(ctx, id, at(time.Hour)))
+			mustOK(t, "TouchGrant(later)", s.TouchGrant(ctx, id, at(2*time.Hour)))
+			checkEqual(t, "LastUsedAt after a later touch", last(), at(2*time.Hour))
+			wantErr(t, "TouchGrant(unknown)", s.TouchGrant(ctx, "grant-unknown", at(0)), store.ErrNotFound)
 		}},
 
 		{"unknown grant is not found", func(t *testing.T, s store.Store) {
