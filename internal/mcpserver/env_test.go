@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,4 +196,28 @@ func newHTTPServer(t testing.TB, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// clock is a settable Handler.Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock(t time.Time) *clock { return &clock{t: t} }
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// remount serves h, configured like newEnv's handler plus what mod sets,
+// in place of the env's handler.
+func (e *env) remount(mod func(h *mcpserver.Handler)) *mcpserver.Handler {
+	h := &mcpserver.Handler{Content: e.content, Verifier: e.oauth, Users: e.st, Events: e.st,
+		PublicURL: publicURL, PinReads: e.st.PinReads, Grants: e.st}
+	mod(h)
+	mux := http.NewServeMux()
+	h.Mount(mux)
+	e.srv.Config.Handler = mux
+	return h
 }

@@ -3,7 +3,6 @@ package mcpserver_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -48,14 +47,13 @@ func TestPinnedReadsOnlyForReadOnlyTools(t *testing.T) {
 	e := newEnv(t)
 	rec := &pinRecorder{Service: e.content, pinned: map[string]bool{}}
 	pins := 0
-	h := &mcpserver.Handler{Content: rec, Verifier: e.oauth, Users: e.st, Events: e.st, PublicURL: publicURL,
-		PinReads: func(ctx context.Context) context.Context {
+	e.remount(func(h *mcpserver.Handler) {
+		h.Content = rec
+		h.PinReads = func(ctx context.Context) context.Context {
 			pins++
 			return context.WithValue(e.st.PinReads(ctx), pinMark{}, true)
-		}}
-	mux := http.NewServeMux()
-	h.Mount(mux)
-	e.srv.Config.Handler = mux
+		}
+	})
 
 	p := e.post(e.users[store.RoleAdmin], "Pinned", store.StatusDraft)
 	tok := e.token(e.users[store.RoleAdmin], allScopes()...)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,14 +17,9 @@ import (
 // a closed stream's record goes away.
 func TestRelayRefreshesHeldSessions(t *testing.T) {
 	e := newEnv(t)
-	var mu sync.Mutex
-	clock := time.Now()
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	h := &mcpserver.Handler{Content: e.content, Verifier: e.oauth, Users: e.st, Events: e.st, Relay: e.st,
-		PublicURL: publicURL, Now: now}
-	mux := http.NewServeMux()
-	h.Mount(mux)
-	e.srv.Config.Handler = mux
+	c := newClock(time.Now())
+	now := c.now
+	e.remount(func(h *mcpserver.Handler) { h.Now, h.Relay = now, e.st })
 	tok := e.token(e.users[store.RoleAdmin], allScopes()...)
 
 	open := func() (id string, closeFn func()) {
@@ -68,9 +62,7 @@ func TestRelayRefreshesHeldSessions(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	mu.Lock()
-	clock = clock.Add(31 * time.Second)
-	mu.Unlock()
+	c.advance(31 * time.Second)
 	want := now().Add(2 * time.Minute)
 	for !expiry(a).Equal(want) || !expiry(b).Equal(want) {
 		if time.Now().After(deadline) {

@@ -2,8 +2,6 @@ package mcpserver_test
 
 import (
 	"context"
-	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,15 +14,9 @@ import (
 // authentication.
 func TestGrantLastUsed(t *testing.T) {
 	e := newEnv(t)
-	var mu sync.Mutex
-	clock := time.Now().Truncate(time.Second)
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
-	h := &mcpserver.Handler{Content: e.content, Verifier: e.oauth, Users: e.st, Events: e.st, Grants: e.st,
-		PinReads: e.st.PinReads, PublicURL: publicURL, Now: now}
-	mux := http.NewServeMux()
-	h.Mount(mux)
-	e.srv.Config.Handler = mux
+	c := newClock(time.Now().Truncate(time.Second))
+	now, advance := c.now, c.advance
+	e.remount(func(h *mcpserver.Handler) { h.Now = now })
 
 	tok := e.token(e.users[store.RoleViewer], "content:read")
 	grantID := "gr_" + tok[len(tok)-12:]
