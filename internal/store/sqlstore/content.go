@@ -264,7 +264,7 @@ func (db *DB) ListPosts(ctx context.Context, f store.PostFilter) ([]store.Post, 
 			return err
 		}
 		q := `SELECT ` + postCols + ` FROM posts p` + w + postOrder +
-			` LIMIT ` + a.add(clamp(f.Limit, defaultPageLimit, maxPageLimit)) + ` OFFSET ` + a.add(max(f.Offset, 0))
+			` LIMIT ` + limitArg(a.add(clamp(f.Limit, defaultPageLimit, maxPageLimit))) + ` OFFSET ` + a.add(max(f.Offset, 0))
 		rows, err := tx.QueryContext(ctx, q, a...)
 		if err != nil {
 			return err
@@ -358,7 +358,7 @@ func (db *DB) searchRanked(ctx context.Context, tx *stmtTx, arg string, f store.
 	conds := postWhere(f, &a)
 	q := `WITH ranked AS MATERIALIZED (` + s.Candidates + ` ORDER BY score DESC),
 	pg AS MATERIALIZED (SELECT p.id AS id, ranked.score AS score, ` + postWhen + ` AS w FROM ranked ` + s.CandidatesJoin + ` posts p ON p.id = ranked.id` + where(conds) +
-		` ORDER BY ranked.score DESC, w DESC, p.id DESC LIMIT CAST(` + a.add(limit) + ` AS INTEGER) OFFSET ` + a.add(offset) + `),
+		` ORDER BY ranked.score DESC, w DESC, p.id DESC LIMIT ` + limitArg(a.add(limit)) + ` OFFSET ` + a.add(offset) + `),
 	snip AS MATERIALIZED (SELECT rowid AS id, ` + s.Snippet + ` AS snippet FROM ` + s.SnippetIndex + ` WHERE ` + s.Where + `
 		AND rowid >= (SELECT coalesce(min(id), 0) FROM pg) AND rowid <= (SELECT coalesce(max(id), -1) FROM pg)
 		AND +rowid IN (SELECT id FROM pg))
@@ -612,7 +612,7 @@ func (db *DB) ListComments(ctx context.Context, f store.CommentFilter) ([]store.
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+commentCols+` FROM comments`+w+` ORDER BY created_at, id LIMIT `+
-			a.add(clamp(f.Limit, defaultPageLimit, maxPageLimit))+` OFFSET `+a.add(max(f.Offset, 0)), a...)
+			limitArg(a.add(clamp(f.Limit, defaultPageLimit, maxPageLimit)))+` OFFSET `+a.add(max(f.Offset, 0)), a...)
 		if err != nil {
 			return err
 		}

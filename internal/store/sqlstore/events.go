@@ -84,7 +84,7 @@ func (db *DB) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Even
 		conds = append(conds, "id < "+a.add(f.BeforeID))
 	}
 	q := `SELECT ` + eventCols + ` FROM events` + where(conds) +
-		` ORDER BY id DESC LIMIT ` + a.add(clamp(f.Limit, defaultEventLimit, maxEventLimit))
+		` ORDER BY id DESC LIMIT ` + limitArg(a.add(clamp(f.Limit, defaultEventLimit, maxEventLimit)))
 	rows, err := db.r.QueryContext(ctx, q, a...)
 	if err != nil {
 		return nil, db.wrap(err, "list events")

@@ -148,6 +148,11 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
+// limitArg is a LIMIT bound to parameter p. SQLite (3.48+) plans a bare
+// "LIMIT $n" for the value bound and re-prepares the statement whenever
+// that value changes; a CAST keeps one plan for every page size.
+func limitArg(p string) string { return `CAST(` + p + ` AS INTEGER)` }
+
 // inTx runs fn in a write transaction and commits it if fn succeeds; on
 // SQLite the transaction may share its commit with concurrent callers'
 // (committer), and inTx returns only once the outcome is durable. The
