@@ -343,11 +343,9 @@ func (db *DB) SearchPosts(ctx context.Context, query string, f store.PostFilter)
 // index segment, and SQLite re-prepares FTS5's internal segment-index
 // statement on each of those seeks.
 
-// searchRanked is searchPage for dialects with Search.Candidates. Its
-// LIMIT is a CAST, not a bare parameter: SQLite (3.48+) plans a LIMIT that
-// is a bound parameter with the bound value and re-prepares the whole
-// statement whenever that value changes (limit 10, then 20, ...), which
-// costs about as much as a rare word's whole search. snip is MATERIALIZED
+// searchRanked is searchPage for dialects with Search.Candidates (its LIMIT
+// is limitArg: a re-prepared statement costs about as much as a rare
+// word's whole search). snip is MATERIALIZED
 // so that it runs once as its own scan (not as an FTS5 lookup per page
 // row), bounded by the page's smallest and largest id; the + keeps SQLite
 // from handing the IN list to FTS5 as rowid equalities, which would again
@@ -369,13 +367,7 @@ func (db *DB) searchRanked(ctx context.Context, tx *stmtTx, arg string, f store.
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(sc scanner) (store.PostHit, error) {
-		var h store.PostHit
-		var snippet sql.NullString
-		p, err := scanPost(sc, &h.Rank, &snippet)
-		h.Post, h.Snippet = p, snippet.String
-		return h, err
-	})
+	return collect(rows, scanHit)
 }
 
 // searchPage ranks and filters every match, then reads the page's rows and
@@ -385,20 +377,23 @@ func (db *DB) searchPage(ctx context.Context, tx *stmtTx, arg string, f store.Po
 	a := args{arg} // $1
 	conds := append([]string{s.Where}, postWhere(f, &a)...)
 	q := `WITH pg AS (SELECT p.id AS id, ` + s.Rank + ` AS score, ` + postWhen + ` AS w FROM ` + s.From + where(conds) +
-		` ORDER BY score DESC, w DESC, p.id DESC LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(offset) + `)
+		` ORDER BY score DESC, w DESC, p.id DESC LIMIT ` + limitArg(a.add(limit)) + ` OFFSET ` + a.add(offset) + `)
 	SELECT ` + postCols + `, pg.score, ` + s.Snippet + `
 	FROM pg JOIN posts p ON p.id = pg.id` + s.SnippetFrom + ` ORDER BY pg.score DESC, pg.w DESC, pg.id DESC`
 	rows, err := tx.QueryContext(ctx, q, a...)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(sc scanner) (store.PostHit, error) {
-		var h store.PostHit
-		var snippet sql.NullString
-		p, err := scanPost(sc, &h.Rank, &snippet)
-		h.Post, h.Snippet = p, snippet.String
-		return h, err
-	})
+	return collect(rows, scanHit)
+}
+
+// scanHit reads a search row: the post columns, its rank and its snippet.
+func scanHit(sc scanner) (store.PostHit, error) {
+	var h store.PostHit
+	var snippet sql.NullString
+	p, err := scanPost(sc, &h.Rank, &snippet)
+	h.Post, h.Snippet = p, snippet.String
+	return h, err
 }
 
 // CountPosts counts posts of a type by status; statuses without posts are
