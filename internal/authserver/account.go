@@ -284,15 +284,7 @@ func (h *Handler) handlePasskeyAddBegin(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	opts, err := h.id.BeginPasskeyRegistration(r.Context(), w, cur.User)
-	if errors.Is(err, identity.ErrPasskeysDisabled) {
-		jsonError(w, http.StatusNotFound, "Passkeys are not available on this server.")
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, opts)
-	return nil
+	return writePasskeyOptions(w, opts, err)
 }
 
 // handlePasskeyAddFinish stores the new passkey.
@@ -331,6 +323,12 @@ func (h *Handler) handlePasskeyLoginBegin(w http.ResponseWriter, r *http.Request
 		return nil
 	}
 	opts, err := h.id.BeginPasskeyLogin(r.Context(), w)
+	return writePasskeyOptions(w, opts, err)
+}
+
+// writePasskeyOptions answers the start of a passkey ceremony: its options,
+// or 404 when the server has passkeys turned off.
+func writePasskeyOptions(w http.ResponseWriter, opts any, err error) error {
 	if errors.Is(err, identity.ErrPasskeysDisabled) {
 		jsonError(w, http.StatusNotFound, "Passkeys are not available on this server.")
 		return nil
